@@ -1,0 +1,23 @@
+/* The sipua command-line program: shared declarations. */
+#ifndef SIPUA_APP_CLI_H
+#define SIPUA_APP_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sipua/base.h"
+
+/* Exit codes shared by the commands. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+int cmd_lint(int argc, char **argv);
+
+/* Reads a whole file ("-" for standard input) into a malloc'd buffer.
+ * Returns 0, or an errno value. */
+int read_file(const char *path, char **data, size_t *len);
+
+/* Writes s as a JSON string literal (quotes included). Bytes that are not
+ * valid UTF-8 become U+FFFD. */
+void json_str(FILE *out, const char *s, size_t len);
+
+#endif

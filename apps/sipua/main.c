@@ -1,0 +1,40 @@
+/* sipua: the command-line SIP user agent. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: sipua COMMAND [ARGS...]\n"
+          "\n"
+          "commands:\n"
+          "  lint [--json] FILE...   check raw SIP messages ('-' reads standard input)\n"
+          "  version                 print the version\n"
+          "  help                    print this help\n"
+          "\n"
+          "Run 'sipua COMMAND --help' for a command's options.\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "lint") == 0)
+        return cmd_lint(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("sipua %s\n", sipua_version());
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    fprintf(stderr, "sipua: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,110 @@
+/* Character classes of RFC 3261 section 25 and small lexing helpers shared by
+ * the message parsers. Internal. */
+#ifndef SIPUA_MSG_CHARS_H
+#define SIPUA_MSG_CHARS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sipua/base.h"
+
+enum {
+    CC_TOKEN = 1,
+    CC_UNRES = 2,
+    CC_USER = 4,
+    CC_PASS = 8,
+    CC_PARAM = 16,
+    CC_HNV = 32,
+    CC_WORD = 64,
+    CC_HOST = 128,
+    CC_HEX = 256,
+    CC_URIC = 512,
+    CC_TEXT = 1024,
+    CC_TEL = 2048,
+    CC_DIGIT = 4096,
+    CC_ALPHA = 8192
+};
+
+extern const uint16_t sipua__chars[256];
+
+static inline int cc_is(char c, unsigned cls)
+{
+    return (sipua__chars[(unsigned char)c] & cls) != 0;
+}
+
+/* Skips characters of a class; returns the first that is not. */
+static inline const char *cc_span(const char *p, const char *end, unsigned cls)
+{
+    while (p < end && (sipua__chars[(unsigned char)*p] & cls))
+        p++;
+    return p;
+}
+
+/* Skips linear white space. Inside a header value span every CR and LF is
+ * part of a fold (the message splitter guarantees it), so they count as
+ * white space here. */
+static inline const char *skip_lws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
+}
+
+static inline int is_lws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static inline int lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+static inline int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)lower(c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+static inline sipua_str mkstr(const char *b, const char *e)
+{
+    sipua_str s = {b, (size_t)(e - b)};
+    return s;
+}
+
+/* Case-insensitive comparison of a span with a lower-case literal. */
+static inline int span_ieq(const char *p, size_t n, const char *lit, size_t litlen)
+{
+    if (n != litlen)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (lower((unsigned char)p[i]) != lit[i])
+            return 0;
+    return 1;
+}
+
+/* Scans characters of a class where %HH escapes are also allowed. Returns
+ * the first position that is neither, or NULL at a malformed escape. */
+const char *sipua__span_escaped(const char *p, const char *end, unsigned cls);
+
+/* Scans a quoted-string starting at the opening quote; returns the position
+ * after the closing quote, or NULL when unterminated or holding a bad octet. */
+const char *sipua__quoted(const char *p, const char *end);
+
+/* Parses a decimal number of at most `max`; returns the position after the
+ * digits or NULL when there are none or the value is larger than max. */
+const char *sipua__u64(const char *p, const char *end, uint64_t max, uint64_t *out);
+
+/* Trims trailing linear white space of [b, e). */
+static inline const char *rtrim(const char *b, const char *e)
+{
+    while (e > b && is_lws(e[-1]))
+        e--;
+    return e;
+}
+
+#endif

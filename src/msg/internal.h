@@ -1,0 +1,89 @@
+/* The message object and the scanners shared by src/msg. Internal. */
+#ifndef SIPUA_MSG_INTERNAL_H
+#define SIPUA_MSG_INTERNAL_H
+
+#include "sipua/msg.h"
+
+struct sipua_msg {
+    sipua_allocator alloc;
+    sipua_msg_limits limits;
+    sipua_hdr *hdrs;
+    size_t nhdrs;
+    size_t cap;
+
+    const char *buf; /* the whole message: start line to end of body */
+    size_t len;
+
+    int is_request;
+    sipua_method method;
+    sipua_str method_str;
+    sipua_uri ruri;
+    int status;
+    sipua_str reason;
+    sipua_str start_line;
+
+    sipua_via top_via;
+    sipua_nameaddr from, to, contact;
+    sipua_cseq cseq;
+    sipua_str call_id;
+    sipua_str body;
+    int64_t content_length;
+    int max_forwards;
+    int contact_star;
+    uint32_t via_count, contact_count, route_count, rr_count;
+    uint32_t seen; /* bit per eager single-value header id already met */
+
+    /* index + 1 of the first header of each id, 0 when absent */
+    uint16_t first[SIPUA_HDR_COUNT_];
+
+    sipua_msg_error err;
+};
+
+/* Where and why a scanner failed. */
+typedef struct sipua__fault {
+    const char *why;
+    const char *at;
+} sipua__fault;
+
+static inline const char *sipua__fail(sipua__fault *f, const char *why, const char *at)
+{
+    f->why = why;
+    f->at = at;
+    return NULL;
+}
+
+/* Scanners: each parses one element starting at p and returns the position
+ * after it, or NULL when malformed (filling *why). */
+const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_host_kind *kind);
+const char *sipua__port(const char *p, const char *end, uint16_t *port);
+int sipua__uri_parse(const char *p, const char *end, sipua_uri *u);
+
+/* One name-addr or addr-spec with its header parameters, up to a top-level
+ * ',' (when `list`) or the end. need_brackets: Route, Record-Route. */
+const char *sipua__nameaddr(const char *p, const char *end, sipua_nameaddr *na, int list,
+                            int need_brackets, sipua__fault *why);
+
+/* One via-parm, up to a top-level ',' or the end. */
+const char *sipua__via(const char *p, const char *end, sipua_via *via, sipua__fault *why);
+
+/* generic-param list after a value: *( SEMI token [ EQUAL gen-value ] ).
+ * Stops at ',' (when list) or the end. Returns the end of the list. */
+const char *sipua__gen_params(const char *p, const char *end, int list, sipua__fault *why);
+
+/* auth-param *( COMMA auth-param ); fills a when not NULL. Returns the end
+ * of the list or NULL. */
+const char *sipua__auth_params(const char *p, const char *e, sipua_auth *a);
+
+/* Splits a header value at top-level commas (outside quotes and <>). */
+const char *sipua__next_comma(const char *p, const char *end);
+
+/* Sets the message's error once (the first fault wins). */
+void sipua__msg_fail(sipua_msg *msg, int code, const char *reason, const char *at,
+                     const sipua_hdr *hdr);
+
+/* Validates one lazily parsed header. Returns 0 or SIPUA_EPARSE with *why
+ * and *at set. */
+int sipua__check_header(const sipua_msg *msg, const sipua_hdr *h, const char **why,
+                        const char **at);
+
+#endif

@@ -1,0 +1,594 @@
+/* The message parser: start line, header splitting, the eager headers and
+ * body framing (RFC 3261 7, 18.3, 20, 25). One pass over the header section;
+ * line ends are found with memchr, header names classified by length and
+ * first letter, nothing allocated per message. */
+#include <stddef.h>
+#include <string.h>
+
+#include "msg/chars.h"
+#include "msg/internal.h"
+
+void sipua_msg_limits_init(sipua_msg_limits *l)
+{
+    if (!l)
+        return;
+    l->version = SIPUA_MSG_LIMITS_VERSION;
+    l->max_message = 65535;
+    l->max_headers = 128;
+    l->max_header_len = 8192;
+    l->max_body = 65535;
+    l->max_via = 64;
+}
+
+sipua_msg *sipua_msg_new(const sipua_msg_limits *limits, const sipua_allocator *alloc)
+{
+    if (!alloc)
+        alloc = sipua_default_allocator();
+    sipua_msg_limits l;
+    if (limits)
+        l = *limits;
+    else
+        sipua_msg_limits_init(&l);
+    if (l.max_headers == 0 || l.max_headers > 65535 || l.max_message == 0)
+        return NULL;
+    sipua_msg *m = alloc->alloc(sizeof *m, alloc->user);
+    if (!m)
+        return NULL;
+    memset(m, 0, sizeof *m);
+    m->alloc = *alloc;
+    m->limits = l;
+    m->cap = l.max_headers;
+    m->hdrs = alloc->alloc(m->cap * sizeof *m->hdrs, alloc->user);
+    if (!m->hdrs) {
+        alloc->free(m, alloc->user);
+        return NULL;
+    }
+    return m;
+}
+
+void sipua_msg_free(sipua_msg *m)
+{
+    if (!m)
+        return;
+    m->alloc.free(m->hdrs, m->alloc.user);
+    m->alloc.free(m, m->alloc.user);
+}
+
+static const char *const method_names[SIPUA_METHOD_COUNT_] = {
+    "",          "INVITE", "ACK",     "BYE",  "CANCEL", "OPTIONS", "REGISTER", "PRACK",
+    "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO", "REFER",  "MESSAGE", "UPDATE"};
+
+const char *sipua_method_name(sipua_method m)
+{
+    return (unsigned)m < SIPUA_METHOD_COUNT_ ? method_names[m] : "";
+}
+
+sipua_method sipua_method_from_str(sipua_str t)
+{
+    const char *p = t.p;
+    if (!p)
+        return SIPUA_METHOD_OTHER;
+#define M_(lit, id)                                                                                \
+    if (memcmp(p, lit, sizeof(lit) - 1) == 0)                                                      \
+        return id;
+    switch (t.len) {
+    case 3:
+        M_("ACK", SIPUA_METHOD_ACK);
+        M_("BYE", SIPUA_METHOD_BYE);
+        break;
+    case 4: M_("INFO", SIPUA_METHOD_INFO); break;
+    case 5:
+        M_("PRACK", SIPUA_METHOD_PRACK);
+        M_("REFER", SIPUA_METHOD_REFER);
+        break;
+    case 6:
+        M_("INVITE", SIPUA_METHOD_INVITE);
+        M_("CANCEL", SIPUA_METHOD_CANCEL);
+        M_("NOTIFY", SIPUA_METHOD_NOTIFY);
+        M_("UPDATE", SIPUA_METHOD_UPDATE);
+        break;
+    case 7:
+        M_("OPTIONS", SIPUA_METHOD_OPTIONS);
+        M_("PUBLISH", SIPUA_METHOD_PUBLISH);
+        M_("MESSAGE", SIPUA_METHOD_MESSAGE);
+        break;
+    case 8: M_("REGISTER", SIPUA_METHOD_REGISTER); break;
+    case 9: M_("SUBSCRIBE", SIPUA_METHOD_SUBSCRIBE); break;
+    default: break;
+    }
+#undef M_
+    return SIPUA_METHOD_OTHER;
+}
+
+void sipua__msg_fail(sipua_msg *m, int code, const char *reason, const char *at,
+                     const sipua_hdr *hdr)
+{
+    if (m->err.code)
+        return;
+    m->err.code = code;
+    m->err.reason = reason;
+    if (hdr)
+        m->err.header = hdr->name;
+    if (!at || at < m->buf)
+        at = m->buf;
+    m->err.offset = (size_t)(at - m->buf);
+    uint32_t line = 1;
+    const char *ls = m->buf;
+    for (const char *p = m->buf; p < at; p++)
+        if (*p == '\n') {
+            line++;
+            ls = p + 1;
+        }
+    m->err.line = line;
+    m->err.column = (uint32_t)(at - ls) + 1;
+}
+
+/* "SIP" "/" 1*DIGIT "." 1*DIGIT, case-insensitive; 2.0 only. */
+static int check_version(const char *p, const char *e)
+{
+    if (e - p < 7 || (p[0] | 0x20) != 's' || (p[1] | 0x20) != 'i' || (p[2] | 0x20) != 'p' ||
+        p[3] != '/')
+        return SIPUA_EPARSE;
+    const char *q = p + 4, *d = q;
+    while (q < e && *q >= '0' && *q <= '9')
+        q++;
+    if (q == d || q >= e || *q != '.')
+        return SIPUA_EPARSE;
+    const char *d2 = ++q;
+    while (q < e && *q >= '0' && *q <= '9')
+        q++;
+    if (q == d2 || q != e)
+        return SIPUA_EPARSE;
+    if (e - p != 7 || p[4] != '2' || p[6] != '0')
+        return SIPUA_EVERSION;
+    return 0;
+}
+
+static int request_line(sipua_msg *m, const char *b, const char *e)
+{
+    const char *p = cc_span(b, e, CC_TOKEN);
+    if (p == b) {
+        sipua__msg_fail(m, SIPUA_EPARSE, "malformed method in the request line", b, NULL);
+        return -1;
+    }
+    m->is_request = 1;
+    m->method_str = mkstr(b, p);
+    m->method = sipua_method_from_str(m->method_str);
+    if (p >= e || *p != ' ') {
+        sipua__msg_fail(m, SIPUA_EPARSE, "expected one SP after the method", p, NULL);
+        return -1;
+    }
+    const char *u = ++p;
+    if (p < e && (*p == ' ' || *p == '\t')) {
+        sipua__msg_fail(m, SIPUA_EPARSE, "more than one SP after the method", p, NULL);
+        return -1;
+    }
+    const char *sp = memchr(p, ' ', (size_t)(e - p));
+    if (!sp) {
+        sipua__msg_fail(m, SIPUA_EPARSE, "missing SIP version in the request line", e, NULL);
+        return -1;
+    }
+    const char *v = sp + 1;
+    const char *sp2 = memchr(v, ' ', (size_t)(e - v));
+    if (sp2) {
+        if (check_version(v, sp2) == 0)
+            sipua__msg_fail(m, SIPUA_EPARSE, "white space at the end of the request line", sp2,
+                            NULL);
+        else if (sp2 == v)
+            sipua__msg_fail(m, SIPUA_EPARSE, "more than one SP before the SIP version", v, NULL);
+        else
+            sipua__msg_fail(m, SIPUA_EPARSE, "white space inside the Request-URI", sp, NULL);
+        return -1;
+    }
+    int r = check_version(v, e);
+    if (r) {
+        sipua__msg_fail(m, r,
+                        r == SIPUA_EVERSION ? "unsupported SIP version"
+                                            : "malformed SIP version in the request line",
+                        v, NULL);
+        return -1;
+    }
+    if (sipua__uri_parse(u, sp, &m->ruri) != 0) {
+        sipua__msg_fail(m, SIPUA_EPARSE,
+                        (*u == '<') ? "Request-URI enclosed in <>" : "malformed Request-URI", u,
+                        NULL);
+        return -1;
+    }
+    if (m->ruri.headers.p && m->ruri.scheme_id != SIPUA_URI_OTHER) {
+        sipua__msg_fail(m, SIPUA_EPARSE, "headers are not allowed in a Request-URI",
+                        m->ruri.headers.p, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static int status_line(sipua_msg *m, const char *b, const char *e)
+{
+    const char *sp = memchr(b, ' ', (size_t)(e - b));
+    const char *ve = sp ? sp : e;
+    int r = check_version(b, ve);
+    if (r) {
+        sipua__msg_fail(m, r,
+                        r == SIPUA_EVERSION ? "unsupported SIP version"
+                                            : "malformed SIP version in the status line",
+                        b, NULL);
+        return -1;
+    }
+    const char *c = ve + 1;
+    if (!sp || e - c < 3 || !cc_is(c[0], CC_DIGIT) || !cc_is(c[1], CC_DIGIT) ||
+        !cc_is(c[2], CC_DIGIT) || (e - c > 3 && c[3] != ' ')) {
+        sipua__msg_fail(m, SIPUA_EPARSE, "status code is not three digits", sp ? c : e, NULL);
+        return -1;
+    }
+    int code = (c[0] - '0') * 100 + (c[1] - '0') * 10 + (c[2] - '0');
+    if (code < 100 || code > 699) {
+        sipua__msg_fail(m, SIPUA_EPARSE, "status code outside 100..699", c, NULL);
+        return -1;
+    }
+    m->status = code;
+    const char *rb = c + 3 < e ? c + 4 : e;
+    for (const char *q = rb; q < e; q++) {
+        unsigned char ch = (unsigned char)*q;
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+            sipua__msg_fail(m, SIPUA_EPARSE, "control character in the reason phrase", q, NULL);
+            return -1;
+        }
+    }
+    m->reason = mkstr(rb, e);
+    return 0;
+}
+
+/* Eager header parsers. Each returns 0, or -1 after recording the fault. */
+
+#define SEEN_(id) (1u << (SIPUA_HDR_##id))
+
+static int once(sipua_msg *m, const sipua_hdr *h, uint32_t bit, const char *why)
+{
+    if (m->seen & bit) {
+        sipua__msg_fail(m, SIPUA_EPARSE, why, h->name.p, h);
+        return -1;
+    }
+    m->seen |= bit;
+    return 0;
+}
+
+static int bad(sipua_msg *m, const sipua_hdr *h, const char *why, const char *at)
+{
+    sipua__msg_fail(m, SIPUA_EPARSE, why, at ? at : h->value.p, h);
+    return -1;
+}
+
+static int bad_fault(sipua_msg *m, const sipua_hdr *h, const sipua__fault *f)
+{
+    return bad(m, h, f->why ? f->why : "malformed value", f->at);
+}
+
+static int eager_via(sipua_msg *m, const sipua_hdr *h)
+{
+    const char *p = h->value.p, *e = p + h->value.len;
+    sipua__fault why = {NULL, NULL};
+    for (;;) {
+        sipua_via tmp;
+        const char *r = sipua__via(p, e, m->via_count == 0 ? &m->top_via : &tmp, &why);
+        if (!r)
+            return bad_fault(m, h, &why);
+        if (++m->via_count > m->limits.max_via) {
+            sipua__msg_fail(m, SIPUA_ELIMIT, "more Via values than the limit allows", p, h);
+            return -1;
+        }
+        if (r == e)
+            return 0;
+        p = skip_lws(r + 1, e);
+        if (p == e || *p == ',')
+            return bad(m, h, "empty Via value", p);
+    }
+}
+
+/* A list of name-addr values (Contact, Route, Record-Route). */
+static int eager_addr_list(sipua_msg *m, const sipua_hdr *h, uint32_t *count, sipua_nameaddr *first,
+                           int need_brackets)
+{
+    const char *p = h->value.p, *e = p + h->value.len;
+    sipua__fault why = {NULL, NULL};
+    if (p == e)
+        return bad(m, h, "empty value", p);
+    for (;;) {
+        sipua_nameaddr tmp;
+        const char *r =
+            sipua__nameaddr(p, e, (*count == 0 && first) ? first : &tmp, 1, need_brackets, &why);
+        if (!r)
+            return bad_fault(m, h, &why);
+        (*count)++;
+        if (r == e)
+            return 0;
+        p = skip_lws(r + 1, e);
+        if (p == e || *p == ',')
+            return bad(m, h, "empty list element", p);
+    }
+}
+
+static int eager_contact(sipua_msg *m, const sipua_hdr *h)
+{
+    if (h->value.len == 1 && h->value.p[0] == '*') {
+        if (m->contact_count || m->contact_star)
+            return bad(m, h, "'*' must be the only Contact", NULL);
+        m->contact_star = 1;
+        return 0;
+    }
+    if (m->contact_star)
+        return bad(m, h, "'*' must be the only Contact", NULL);
+    return eager_addr_list(m, h, &m->contact_count, &m->contact, 0);
+}
+
+static int eager_callid(sipua_msg *m, const sipua_hdr *h)
+{
+    if (once(m, h, SEEN_(CALL_ID), "more than one Call-ID header"))
+        return -1;
+    const char *p = h->value.p, *e = p + h->value.len;
+    const char *q = cc_span(p, e, CC_WORD);
+    if (q == p)
+        return bad(m, h, "empty Call-ID", p);
+    if (q < e && *q == '@') {
+        const char *w = q + 1;
+        q = cc_span(w, e, CC_WORD);
+        if (q == w)
+            return bad(m, h, "empty word after '@'", w);
+    }
+    if (q != e)
+        return bad(m, h, "invalid character in Call-ID", q);
+    m->call_id = h->value;
+    return 0;
+}
+
+static int eager_cseq(sipua_msg *m, const sipua_hdr *h)
+{
+    if (once(m, h, SEEN_(CSEQ), "more than one CSeq header"))
+        return -1;
+    const char *p = h->value.p, *e = p + h->value.len;
+    uint64_t n;
+    const char *q = sipua__u64(p, e, UINT32_MAX, &n);
+    if (!q)
+        return bad(m, h,
+                   (p < e && *p >= '0' && *p <= '9') ? "sequence number larger than 2**32-1"
+                                                     : "malformed sequence number",
+                   p);
+    const char *mb = skip_lws(q, e);
+    if (mb == q)
+        return bad(m, h, "missing space before the method", q);
+    const char *me = cc_span(mb, e, CC_TOKEN);
+    if (me == mb || me != e)
+        return bad(m, h, "malformed method", mb);
+    m->cseq.number = (uint32_t)n;
+    m->cseq.method_str = mkstr(mb, me);
+    m->cseq.method = sipua_method_from_str(m->cseq.method_str);
+    return 0;
+}
+
+static int eager_number(sipua_msg *m, const sipua_hdr *h, uint64_t max, uint64_t *out,
+                        const char *why_big)
+{
+    const char *p = h->value.p, *e = p + h->value.len;
+    const char *q = sipua__u64(p, e, max, out);
+    if (!q)
+        return bad(m, h, (p < e && *p >= '0' && *p <= '9') ? why_big : "not a decimal number", p);
+    if (q != e)
+        return bad(m, h, "unexpected characters after the number", q);
+    return 0;
+}
+
+static int eager(sipua_msg *m, const sipua_hdr *h)
+{
+    uint64_t n;
+    switch (h->id) {
+    case SIPUA_HDR_VIA: return eager_via(m, h);
+    case SIPUA_HDR_FROM:
+    case SIPUA_HDR_TO: {
+        int from = h->id == SIPUA_HDR_FROM;
+        sipua__fault why = {NULL, NULL};
+        if (once(m, h, from ? SEEN_(FROM) : SEEN_(TO),
+                 from ? "more than one From header" : "more than one To header"))
+            return -1;
+        const char *e = h->value.p + h->value.len;
+        const char *r = sipua__nameaddr(h->value.p, e, from ? &m->from : &m->to, 0, 0, &why);
+        if (!r)
+            return bad_fault(m, h, &why);
+        return 0;
+    }
+    case SIPUA_HDR_CALL_ID: return eager_callid(m, h);
+    case SIPUA_HDR_CSEQ: return eager_cseq(m, h);
+    case SIPUA_HDR_MAX_FORWARDS:
+        if (once(m, h, SEEN_(MAX_FORWARDS), "more than one Max-Forwards header") ||
+            eager_number(m, h, 255, &n, "Max-Forwards larger than 255"))
+            return -1;
+        m->max_forwards = (int)n;
+        return 0;
+    case SIPUA_HDR_CONTENT_LENGTH:
+        if (once(m, h, SEEN_(CONTENT_LENGTH), "more than one Content-Length header") ||
+            eager_number(m, h, UINT32_MAX, &n, "Content-Length too large"))
+            return -1;
+        m->content_length = (int64_t)n;
+        return 0;
+    case SIPUA_HDR_CONTACT: return eager_contact(m, h);
+    case SIPUA_HDR_ROUTE: return eager_addr_list(m, h, &m->route_count, NULL, 1);
+    case SIPUA_HDR_RECORD_ROUTE: return eager_addr_list(m, h, &m->rr_count, NULL, 1);
+    default: return 0;
+    }
+}
+
+/* The eager headers come first in SIPUA_HEADER_MAP. */
+_Static_assert(SIPUA_HDR_RECORD_ROUTE == 10 && SIPUA_HDR_VIA == 1, "eager headers first");
+
+static void reset(sipua_msg *m)
+{
+    size_t off = offsetof(sipua_msg, buf);
+    memset((char *)m + off, 0, sizeof *m - off);
+    m->nhdrs = 0;
+    m->content_length = -1;
+    m->max_forwards = -1;
+}
+
+static int fail_now(sipua_msg *m, int code, const char *why, const char *at)
+{
+    sipua__msg_fail(m, code, why, at, NULL);
+    return code;
+}
+
+int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
+{
+    if (!m || (!buf && len))
+        return SIPUA_EINVAL;
+    reset(m);
+    const int stream = flags & SIPUA_PARSE_STREAM;
+    const char *p = buf, *end = buf + len;
+    if (stream) {
+        while (p < end && (*p == '\r' || *p == '\n'))
+            p++;
+    }
+    m->buf = p;
+    const char *limit_end = end;
+    if ((size_t)(end - p) > m->limits.max_message)
+        limit_end = p + m->limits.max_message;
+
+    /* start line */
+    const char *eol = p < end ? memchr(p, '\n', (size_t)(limit_end - p)) : NULL;
+    if (!eol) {
+        if (limit_end < end)
+            return fail_now(m, SIPUA_ELIMIT, "message larger than the limit", limit_end);
+        if (stream)
+            return fail_now(m, SIPUA_EAGAIN, "incomplete start line", end);
+        return fail_now(m, SIPUA_EPARSE, p == end ? "empty message" : "no end of the start line",
+                        end);
+    }
+    const char *le = (eol > p && eol[-1] == '\r') ? eol - 1 : eol;
+    m->start_line = mkstr(p, le);
+    int r;
+    if (le - p >= 4 && memcmp(p, "SIP/", 4) == 0)
+        r = status_line(m, p, le);
+    else
+        r = request_line(m, p, le);
+    if (r)
+        return m->err.code;
+
+    /* header fields */
+    const char *line = eol + 1;
+    const char *body;
+    uint32_t lineno = 1;
+    for (;;) {
+        if (line >= limit_end) {
+            if (limit_end < end)
+                return fail_now(m, SIPUA_ELIMIT, "message larger than the limit", limit_end);
+            if (stream)
+                return fail_now(m, SIPUA_EAGAIN, "incomplete header section", end);
+            return fail_now(m, SIPUA_EPARSE, "header section not terminated by an empty line", end);
+        }
+        char c0 = *line;
+        if (c0 == '\r' && line + 1 < limit_end && line[1] == '\n') {
+            body = line + 2;
+            break;
+        }
+        if (c0 == '\n') {
+            body = line + 1;
+            break;
+        }
+        lineno++;
+        eol = memchr(line, '\n', (size_t)(limit_end - line));
+        /* folding: a line starting with SP or HT continues the field */
+        uint32_t folds = 0;
+        while (eol && eol + 1 < limit_end && (eol[1] == ' ' || eol[1] == '\t')) {
+            folds++;
+            eol = memchr(eol + 1, '\n', (size_t)(limit_end - eol - 1));
+        }
+        if (!eol || eol + 1 >= limit_end) {
+            if (limit_end < end)
+                return fail_now(m, SIPUA_ELIMIT, "message larger than the limit", limit_end);
+            if (stream)
+                return fail_now(m, SIPUA_EAGAIN, "incomplete header section", end);
+            return fail_now(m, SIPUA_EPARSE, "header section not terminated by an empty line",
+                            eol ? eol + 1 : end);
+        }
+        if (c0 == ' ' || c0 == '\t')
+            return fail_now(m, SIPUA_EPARSE, "continuation line without a header", line);
+        if ((size_t)(eol - line) > m->limits.max_header_len)
+            return fail_now(m, SIPUA_ELIMIT, "header field longer than the limit", line);
+        if (m->nhdrs >= m->cap)
+            return fail_now(m, SIPUA_ELIMIT, "more header fields than the limit allows", line);
+
+        const char *ce = (eol[-1] == '\r') ? eol - 1 : eol;
+        const char *ne = cc_span(line, ce, CC_TOKEN);
+        if (ne == line)
+            return fail_now(m, SIPUA_EPARSE, "malformed header name", line);
+        const char *colon = ne;
+        while (colon < ce && (*colon == ' ' || *colon == '\t'))
+            colon++;
+        if (colon >= ce || *colon != ':')
+            return fail_now(m, SIPUA_EPARSE, "missing ':' after the header name", colon);
+        const char *vb = skip_lws(colon + 1, ce);
+        sipua_hdr *h = &m->hdrs[m->nhdrs++];
+        h->name = mkstr(line, ne);
+        h->value = mkstr(vb, rtrim(vb, ce));
+        h->id = sipua_hdr_id_from_name(h->name);
+        if (!m->first[h->id])
+            m->first[h->id] = (uint16_t)m->nhdrs;
+        h->line = lineno;
+        if (h->id != SIPUA_HDR_OTHER && h->id <= SIPUA_HDR_RECORD_ROUTE)
+            eager(m, h);
+        line = eol + 1;
+        lineno += folds;
+    }
+
+    /* required headers (RFC 3261 8.1.1; Max-Forwards is tolerated missing
+     * for RFC 2543 peers, RFC 4475 3.4.1) */
+    if (!m->err.code) {
+        const char *missing = NULL;
+        if (!m->via_count)
+            missing = "missing Via header";
+        else if (!(m->seen & SEEN_(FROM)))
+            missing = "missing From header";
+        else if (!(m->seen & SEEN_(TO)))
+            missing = "missing To header";
+        else if (!(m->seen & SEEN_(CALL_ID)))
+            missing = "missing Call-ID header";
+        else if (!(m->seen & SEEN_(CSEQ)))
+            missing = "missing CSeq header";
+        else if (m->is_request &&
+                 (m->cseq.method_str.len != m->method_str.len ||
+                  memcmp(m->cseq.method_str.p, m->method_str.p, m->method_str.len) != 0)) {
+            const sipua_hdr *h = &m->hdrs[m->first[SIPUA_HDR_CSEQ] - 1];
+            sipua__msg_fail(m, SIPUA_EPARSE, "CSeq method does not match the request method",
+                            m->cseq.method_str.p, h);
+        }
+        if (missing)
+            sipua__msg_fail(m, SIPUA_EPARSE, missing, body, NULL);
+    }
+
+    /* body (RFC 3261 18.3) */
+    size_t avail = (size_t)(end - body);
+    size_t blen;
+    if (m->content_length >= 0) {
+        blen = (size_t)m->content_length;
+        if (blen > m->limits.max_body)
+            return fail_now(m, SIPUA_ELIMIT, "body larger than the limit", body);
+        if (blen > avail) {
+            if (stream) {
+                if ((size_t)(body - m->buf) + blen > m->limits.max_message)
+                    return fail_now(m, SIPUA_ELIMIT, "message larger than the limit", body);
+                return fail_now(m, SIPUA_EAGAIN, "incomplete body", end);
+            }
+            return fail_now(m, SIPUA_EPARSE, "Content-Length larger than the message", body);
+        }
+    } else {
+        if (stream)
+            return fail_now(m, SIPUA_EPARSE, "missing Content-Length on a stream transport", body);
+        blen = avail;
+        if (blen > m->limits.max_body)
+            return fail_now(m, SIPUA_ELIMIT, "body larger than the limit", body);
+    }
+    if ((size_t)(body - m->buf) + blen > m->limits.max_message)
+        return fail_now(m, SIPUA_ELIMIT, "message larger than the limit", body);
+    m->body = mkstr(body, body + blen);
+    m->len = (size_t)(body + blen - m->buf);
+    if (m->err.code)
+        return m->err.code;
+    size_t consumed = (size_t)(body + blen - buf);
+    return consumed > (size_t)INT32_MAX ? SIPUA_ELIMIT : (int)consumed;
+}
