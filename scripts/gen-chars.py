@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generates src/msg/chars.c: the RFC 3261 section 25 character classes."""
+"""Generates src/msg/chars.c: the RFC 3261 section 25 character classes.
+Run: scripts/gen-chars.py > src/msg/chars.c && clang-format -i src/msg/chars.c"""
 import string
 
 alnum = string.ascii_letters + string.digits
@@ -19,11 +20,16 @@ classes = [
     ("TEL", string.digits + "ABCDEFabcdef*#+-.()pPwW"),
     ("DIGIT", string.digits),
     ("ALPHA", string.ascii_letters),
+    ("LWS", " \t\r\n"),
+    ("QDTEXT", None),
 ]
 table = [0] * 256
 for bit, (name, chars) in enumerate(classes):
     for c in range(256):
-        if chars is None:
+        if name == "QDTEXT":
+            # plain qdtext: what may stand in a quoted string without an escape
+            ok = c in (9, 0x20, 0x21) or 0x23 <= c <= 0x5B or 0x5D <= c <= 0x7E or c >= 0x80
+        elif chars is None:
             ok = c == 9 or 0x20 <= c <= 0x7E or c >= 0x80
         else:
             ok = chr(c) in chars

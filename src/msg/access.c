@@ -27,7 +27,7 @@ sipua_str sipua_msg_method_str(const sipua_msg *m)
 
 const sipua_uri *sipua_msg_request_uri(const sipua_msg *m)
 {
-    return (m && m->is_request && m->ruri.whole.p) ? &m->ruri : NULL;
+    return (m && m->has_ruri) ? &m->ruri : NULL;
 }
 
 int sipua_msg_status(const sipua_msg *m)
@@ -142,23 +142,23 @@ size_t sipua_msg_via_count(const sipua_msg *m)
 
 const sipua_nameaddr *sipua_msg_from(const sipua_msg *m)
 {
-    return (m && m->from.uri.whole.p) ? &m->from : NULL;
+    return (m && (m->seen & (1u << SIPUA_HDR_FROM))) ? &m->from : NULL;
 }
 
 const sipua_nameaddr *sipua_msg_to(const sipua_msg *m)
 {
-    return (m && m->to.uri.whole.p) ? &m->to : NULL;
+    return (m && (m->seen & (1u << SIPUA_HDR_TO))) ? &m->to : NULL;
 }
 
 sipua_str sipua_msg_call_id(const sipua_msg *m)
 {
     sipua_str none = {NULL, 0};
-    return m ? m->call_id : none;
+    return (m && (m->seen & (1u << SIPUA_HDR_CALL_ID))) ? m->call_id : none;
 }
 
 const sipua_cseq *sipua_msg_cseq(const sipua_msg *m)
 {
-    return (m && m->cseq.method_str.p) ? &m->cseq : NULL;
+    return (m && (m->seen & (1u << SIPUA_HDR_CSEQ))) ? &m->cseq : NULL;
 }
 
 int sipua_msg_max_forwards(const sipua_msg *m)

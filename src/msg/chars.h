@@ -22,7 +22,9 @@ enum {
     CC_TEXT = 1024,
     CC_TEL = 2048,
     CC_DIGIT = 4096,
-    CC_ALPHA = 8192
+    CC_ALPHA = 8192,
+    CC_LWS = 16384,
+    CC_QDTEXT = 32768
 };
 
 extern const uint16_t sipua__chars[256];
@@ -35,7 +37,19 @@ static inline int cc_is(char c, unsigned cls)
 /* Skips characters of a class; returns the first that is not. */
 static inline const char *cc_span(const char *p, const char *end, unsigned cls)
 {
-    while (p < end && (sipua__chars[(unsigned char)*p] & cls))
+    const uint16_t *t = sipua__chars;
+    while (end - p >= 4) {
+        if (!(t[(unsigned char)p[0]] & cls))
+            return p;
+        if (!(t[(unsigned char)p[1]] & cls))
+            return p + 1;
+        if (!(t[(unsigned char)p[2]] & cls))
+            return p + 2;
+        if (!(t[(unsigned char)p[3]] & cls))
+            return p + 3;
+        p += 4;
+    }
+    while (p < end && (t[(unsigned char)*p] & cls))
         p++;
     return p;
 }
@@ -45,14 +59,14 @@ static inline const char *cc_span(const char *p, const char *end, unsigned cls)
  * white space here. */
 static inline const char *skip_lws(const char *p, const char *end)
 {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+    while (p < end && (sipua__chars[(unsigned char)*p] & CC_LWS))
         p++;
     return p;
 }
 
 static inline int is_lws(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    return (sipua__chars[(unsigned char)c] & CC_LWS) != 0;
 }
 
 static inline int lower(int c)

@@ -11,21 +11,24 @@ struct sipua_msg {
     size_t nhdrs;
     size_t cap;
 
-    const char *buf; /* the whole message: start line to end of body */
-    size_t len;
-
-    int is_request;
-    sipua_method method;
-    sipua_str method_str;
+    /* Filled by the scanners when the element is met; meaningful only when
+     * the flags below say it was (not cleared between parses). */
     sipua_uri ruri;
-    int status;
-    sipua_str reason;
-    sipua_str start_line;
-
     sipua_via top_via;
     sipua_nameaddr from, to, contact;
     sipua_cseq cseq;
     sipua_str call_id;
+
+    /* Cleared on every parse, from here to the end. */
+    const char *buf; /* the whole message: start line to end of body */
+    size_t len;
+    int is_request;
+    int has_ruri;
+    sipua_method method;
+    sipua_str method_str;
+    int status;
+    sipua_str reason;
+    sipua_str start_line;
     sipua_str body;
     int64_t content_length;
     int max_forwards;

@@ -19,7 +19,11 @@ const char *sipua__span_escaped(const char *p, const char *end, unsigned cls)
 const char *sipua__quoted(const char *p, const char *end)
 {
     p++; /* the opening quote */
-    while (p < end) {
+    for (;;) {
+        while (p < end && (sipua__chars[(unsigned char)*p] & CC_QDTEXT))
+            p++;
+        if (p >= end)
+            return NULL;
         unsigned char c = (unsigned char)*p;
         if (c == '"')
             return p + 1;
@@ -28,32 +32,29 @@ const char *sipua__quoted(const char *p, const char *end)
             if (p + 1 >= end || p[1] == '\r' || p[1] == '\n')
                 return NULL;
             p += 2;
-            continue;
+        } else if (c == '\r' || c == '\n') {
+            p++; /* a fold inside a quoted string is LWS */
+        } else {
+            return NULL; /* a control character */
         }
-        if (c == '\r' || c == '\n') {
-            /* a fold inside a quoted string is LWS */
-            p++;
-            continue;
-        }
-        if ((c < 0x20 && c != '\t') || c == 0x7f)
-            return NULL;
-        p++;
     }
-    return NULL;
 }
 
 const char *sipua__u64(const char *p, const char *end, uint64_t max, uint64_t *out)
 {
     const char *b = p;
-    uint64_t v = 0;
-    while (p < end && *p >= '0' && *p <= '9') {
-        unsigned d = (unsigned)(*p - '0');
-        if (v > (max - d) / 10)
-            return NULL;
-        v = v * 10 + d;
+    while (p < end && *p == '0')
         p++;
+    const char *d = p;
+    uint64_t v = 0;
+    /* 19 digits cannot overflow 64 bits; more are always over any max */
+    while (p < end && (unsigned)(*p - '0') < 10) {
+        v = v * 10 + (unsigned)(*p - '0');
+        p++;
+        if (p - d > 19)
+            return NULL;
     }
-    if (p == b)
+    if (p == b || v > max)
         return NULL;
     *out = v;
     return p;

@@ -188,7 +188,9 @@ static int request_line(sipua_msg *m, const char *b, const char *e)
                         v, NULL);
         return -1;
     }
-    if (sipua__uri_parse(u, sp, &m->ruri) != 0) {
+    int ur = sipua__uri_parse(u, sp, &m->ruri);
+    m->has_ruri = ur == 0;
+    if (ur != 0) {
         sipua__msg_fail(m, SIPUA_EPARSE,
                         (*u == '<') ? "Request-URI enclosed in <>" : "malformed Request-URI", u,
                         NULL);
@@ -423,14 +425,22 @@ static void reset(sipua_msg *m)
     size_t off = offsetof(sipua_msg, buf);
     memset((char *)m + off, 0, sizeof *m - off);
     m->nhdrs = 0;
+    m->call_id.p = NULL;
+    m->call_id.len = 0;
+    memset(&m->cseq, 0, sizeof m->cseq);
     m->content_length = -1;
     m->max_forwards = -1;
 }
 
+/* Ends the parse. "Need more bytes" replaces any fault found so far (the
+ * message will be parsed again, whole); otherwise the first fault wins, and
+ * the return value is always the recorded code. */
 static int fail_now(sipua_msg *m, int code, const char *why, const char *at)
 {
+    if (code == SIPUA_EAGAIN)
+        memset(&m->err, 0, sizeof m->err);
     sipua__msg_fail(m, code, why, at, NULL);
-    return code;
+    return m->err.code;
 }
 
 int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
@@ -494,7 +504,10 @@ int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
         eol = memchr(line, '\n', (size_t)(limit_end - line));
         /* folding: a line starting with SP or HT continues the field */
         uint32_t folds = 0;
-        while (eol && eol + 1 < limit_end && (eol[1] == ' ' || eol[1] == '\t')) {
+        while (eol && eol + 1 < limit_end) {
+            char next = eol[1];
+            if (next != ' ' && next != '\t')
+                break;
             folds++;
             eol = memchr(eol + 1, '\n', (size_t)(limit_end - eol - 1));
         }
@@ -514,19 +527,26 @@ int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
             return fail_now(m, SIPUA_ELIMIT, "more header fields than the limit allows", line);
 
         const char *ce = (eol[-1] == '\r') ? eol - 1 : eol;
-        const char *ne = cc_span(line, ce, CC_TOKEN);
-        if (ne == line)
-            return fail_now(m, SIPUA_EPARSE, "malformed header name", line);
-        const char *colon = ne;
-        while (colon < ce && (*colon == ' ' || *colon == '\t'))
-            colon++;
-        if (colon >= ce || *colon != ':')
-            return fail_now(m, SIPUA_EPARSE, "missing ':' after the header name", colon);
-        const char *vb = skip_lws(colon + 1, ce);
-        sipua_hdr *h = &m->hdrs[m->nhdrs++];
+        /* The name ends at the first ':' (names cannot hold one). A name
+         * that classifies as a known header is a token by construction;
+         * only extension names need their characters checked. */
+        const char *colon = memchr(line, ':', (size_t)(ce - line));
+        if (!colon)
+            return fail_now(m, SIPUA_EPARSE, "missing ':' after the header name", line);
+        const char *ne = colon;
+        while (ne > line && (ne[-1] == ' ' || ne[-1] == '\t'))
+            ne--;
+        sipua_hdr *h = &m->hdrs[m->nhdrs];
         h->name = mkstr(line, ne);
-        h->value = mkstr(vb, rtrim(vb, ce));
         h->id = sipua_hdr_id_from_name(h->name);
+        if (h->id == SIPUA_HDR_OTHER) {
+            const char *bad_at = cc_span(line, ne, CC_TOKEN);
+            if (bad_at != ne || ne == line)
+                return fail_now(m, SIPUA_EPARSE, "malformed header name", bad_at);
+        }
+        m->nhdrs++;
+        const char *vb = skip_lws(colon + 1, ce);
+        h->value = mkstr(vb, rtrim(vb, ce));
         if (!m->first[h->id])
             m->first[h->id] = (uint16_t)m->nhdrs;
         h->line = lineno;

@@ -7,27 +7,25 @@
 #include "sipua/msg.h"
 
 /* Parses an IPv4 address exactly filling [b, e). */
-static int is_ipv4(const char *b, const char *e)
+static int is_ipv4(const char *p, const char *e)
 {
-    int parts = 0;
-    const char *p = b;
-    while (p < e) {
-        unsigned v = 0;
-        const char *d = p;
-        while (p < e && *p >= '0' && *p <= '9' && p - d < 4)
-            v = v * 10 + (unsigned)(*p++ - '0');
-        if (p == d || p - d > 3 || v > 255)
+    if (e - p < 7 || e - p > 15)
+        return 0;
+    unsigned v = 0, digits = 0, dots = 0;
+    for (; p < e; p++) {
+        unsigned d = (unsigned)(unsigned char)*p - '0';
+        if (d < 10) {
+            v = v * 10 + d;
+            if (++digits > 3 || v > 255)
+                return 0;
+        } else if (*p == '.' && digits && dots < 3) {
+            dots++;
+            v = digits = 0;
+        } else {
             return 0;
-        parts++;
-        if (p < e) {
-            if (*p != '.' || parts == 4)
-                return 0;
-            p++;
-            if (p == e)
-                return 0;
         }
     }
-    return parts == 4;
+    return dots == 3 && digits;
 }
 
 /* Checks the inside of an IPv6 reference: hex groups, colons, an optional
@@ -82,37 +80,29 @@ const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_h
         *kind = SIPUA_HOST_IPV6;
         return close + 1;
     }
-    const char *b = p;
-    int alpha = 0;
-    const char *label = p; /* start of the last label */
-    while (p < end && cc_is(*p, CC_HOST)) {
-        if (*p == '.') {
-            if (p == label) /* empty label */
-                return NULL;
-            label = p + 1;
-        } else if (!(*p >= '0' && *p <= '9')) {
-            alpha = 1;
+    const char *b = p, *label = p, *prev = p;
+    p = cc_span(p, end, CC_HOST);
+    for (const char *q = b; q < p; q++) {
+        if (*q == '.') {
+            if (q == label)
+                return NULL; /* empty label */
+            prev = label;
+            label = q + 1;
         }
-        p++;
     }
-    if (p == b)
+    if (p == b || *b == '-')
         return NULL;
     *host = mkstr(b, p);
-    if (!alpha) {
+    /* the top label decides: a digit there means an IPv4 address; a
+     * hostname's toplabel starts with a letter (a trailing dot is allowed) */
+    const char *top = label < p ? label : prev;
+    if ((unsigned)(*top - '0') < 10) {
         if (!is_ipv4(b, p))
             return NULL;
         *kind = SIPUA_HOST_IPV4;
         return p;
     }
-    /* toplabel = ALPHA / ALPHA *( alphanum / "-" ) alphanum; a trailing
-     * dot is allowed, so look at the last non-empty label */
-    if (label == p) {
-        const char *q = p - 1;
-        while (q > b && q[-1] != '.')
-            q--;
-        label = q;
-    }
-    if (!cc_is(*label, CC_ALPHA) || b[0] == '-' || b[0] == '.')
+    if (!cc_is(*top, CC_ALPHA))
         return NULL;
     *kind = SIPUA_HOST_NAME;
     return p;
@@ -277,9 +267,9 @@ int sipua_uri_parse(sipua_str text, sipua_uri *uri)
 
 int sipua_param_next(sipua_str params, size_t *pos, sipua_str *name, sipua_str *value)
 {
-    const char *end = params.p + params.len;
     if (!params.p || !pos || *pos >= params.len)
         return 0;
+    const char *end = params.p + params.len;
     const char *p = params.p + *pos;
     p = skip_lws(p, end);
     if (p < end && *p == ';')
@@ -413,6 +403,10 @@ static int params_equal(sipua_str a, sipua_str b)
 
 static int headers_subset(sipua_str a, sipua_str b)
 {
+    if (!a.p)
+        return 1;
+    if (!b.p)
+        return 0;
     const char *p = a.p, *end = a.p + a.len;
     while (p && p < end) {
         const char *amp = memchr(p, '&', (size_t)(end - p));

@@ -56,7 +56,7 @@ static int known_param(sipua_via *via, const char *n, size_t nl, sipua_str v, in
                        sipua__fault *why)
 {
     uint64_t num;
-    const char *ve = v.p + v.len;
+    const char *ve = v.p ? v.p + v.len : NULL;
     switch (nl) {
     case 6:
         if (span_ieq(n, nl, "branch", 6)) {
