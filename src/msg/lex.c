@@ -45,16 +45,14 @@ const char *sipua__u64(const char *p, const char *end, uint64_t max, uint64_t *o
     const char *b = p;
     while (p < end && *p == '0')
         p++;
-    const char *d = p;
+    /* 19 digits cannot overflow 64 bits; a 20th is over any max we use */
+    const char *lim = end - p > 19 ? p + 19 : end;
     uint64_t v = 0;
-    /* 19 digits cannot overflow 64 bits; more are always over any max */
-    while (p < end && (unsigned)(*p - '0') < 10) {
+    while (p < lim && (unsigned)(*p - '0') < 10) {
         v = v * 10 + (unsigned)(*p - '0');
         p++;
-        if (p - d > 19)
-            return NULL;
     }
-    if (p == b || v > max)
+    if (p == b || v > max || (p < end && (unsigned)(*p - '0') < 10))
         return NULL;
     *out = v;
     return p;

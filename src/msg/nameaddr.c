@@ -85,10 +85,14 @@ static const char *token_display(const char *p, const char *end, const char **di
     }
 }
 
-const char *sipua__nameaddr(const char *p, const char *end, sipua_nameaddr *na, int list,
+static const char *nameaddr(const char *p, const char *end, sipua_nameaddr *na, int list,
                             int need_brackets, sipua__fault *why)
 {
-    memset(na, 0, sizeof *na);
+    na->display.p = NULL;
+    na->display.len = 0;
+    na->params = na->display;
+    na->tag = na->display;
+    na->bracketed = 0;
     p = skip_lws(p, end);
     const char *lt = NULL;
     if (p < end && *p == '"') {
@@ -171,6 +175,15 @@ const char *sipua__nameaddr(const char *p, const char *end, sipua_nameaddr *na, 
         return NULL;
     }
     return p;
+}
+
+const char *sipua__nameaddr(const char *p, const char *end, sipua_nameaddr *na, int list,
+                            int need_brackets, sipua__fault *why)
+{
+    const char *r = nameaddr(p, end, na, list, need_brackets, why);
+    if (!r)
+        memset(&na->uri, 0, sizeof na->uri); /* nothing stale on failure */
+    return r;
 }
 
 int sipua_nameaddr_parse(sipua_str text, sipua_nameaddr *na)

@@ -443,6 +443,17 @@ static int fail_now(sipua_msg *m, int code, const char *why, const char *at)
     return m->err.code;
 }
 
+/* The header section ran out: more bytes on a stream, a limit, or an
+ * unterminated header section in a datagram. */
+static int incomplete(sipua_msg *m, int stream, int over_limit, const char *at)
+{
+    if (over_limit)
+        return fail_now(m, SIPUA_ELIMIT, "message larger than the limit", at);
+    if (stream)
+        return fail_now(m, SIPUA_EAGAIN, "incomplete header section", at);
+    return fail_now(m, SIPUA_EPARSE, "header section not terminated by an empty line", at);
+}
+
 int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
 {
     if (!m || (!buf && len))
@@ -484,13 +495,8 @@ int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
     const char *body;
     uint32_t lineno = 1;
     for (;;) {
-        if (line >= limit_end) {
-            if (limit_end < end)
-                return fail_now(m, SIPUA_ELIMIT, "message larger than the limit", limit_end);
-            if (stream)
-                return fail_now(m, SIPUA_EAGAIN, "incomplete header section", end);
-            return fail_now(m, SIPUA_EPARSE, "header section not terminated by an empty line", end);
-        }
+        if (line >= limit_end)
+            return incomplete(m, stream, limit_end < end, limit_end);
         char c0 = *line;
         if (c0 == '\r' && line + 1 < limit_end && line[1] == '\n') {
             body = line + 2;
@@ -504,39 +510,29 @@ int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
         eol = memchr(line, '\n', (size_t)(limit_end - line));
         /* folding: a line starting with SP or HT continues the field */
         uint32_t folds = 0;
-        while (eol && eol + 1 < limit_end) {
-            char next = eol[1];
-            if (next != ' ' && next != '\t')
-                break;
+        while (eol && eol + 1 < limit_end && (eol[1] == ' ' || eol[1] == '\t')) {
             folds++;
             eol = memchr(eol + 1, '\n', (size_t)(limit_end - eol - 1));
         }
-        if (!eol || eol + 1 >= limit_end) {
-            if (limit_end < end)
-                return fail_now(m, SIPUA_ELIMIT, "message larger than the limit", limit_end);
-            if (stream)
-                return fail_now(m, SIPUA_EAGAIN, "incomplete header section", end);
-            return fail_now(m, SIPUA_EPARSE, "header section not terminated by an empty line",
-                            eol ? eol + 1 : end);
-        }
+        if (!eol || eol + 1 >= limit_end)
+            return incomplete(m, stream, limit_end < end, eol ? eol + 1 : end);
         if (c0 == ' ' || c0 == '\t')
             return fail_now(m, SIPUA_EPARSE, "continuation line without a header", line);
         if ((size_t)(eol - line) > m->limits.max_header_len)
             return fail_now(m, SIPUA_ELIMIT, "header field longer than the limit", line);
         if (m->nhdrs >= m->cap)
             return fail_now(m, SIPUA_ELIMIT, "more header fields than the limit allows", line);
-
-        const char *ce = (eol[-1] == '\r') ? eol - 1 : eol;
         /* The name ends at the first ':' (names cannot hold one). A name
          * that classifies as a known header is a token by construction;
          * only extension names need their characters checked. */
+        const char *ce = (eol[-1] == '\r') ? eol - 1 : eol;
         const char *colon = memchr(line, ':', (size_t)(ce - line));
         if (!colon)
             return fail_now(m, SIPUA_EPARSE, "missing ':' after the header name", line);
         const char *ne = colon;
         while (ne > line && (ne[-1] == ' ' || ne[-1] == '\t'))
             ne--;
-        sipua_hdr *h = &m->hdrs[m->nhdrs];
+        sipua_hdr *h = &m->hdrs[m->nhdrs++];
         h->name = mkstr(line, ne);
         h->id = sipua_hdr_id_from_name(h->name);
         if (h->id == SIPUA_HDR_OTHER) {
@@ -544,13 +540,12 @@ int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
             if (bad_at != ne || ne == line)
                 return fail_now(m, SIPUA_EPARSE, "malformed header name", bad_at);
         }
-        m->nhdrs++;
         const char *vb = skip_lws(colon + 1, ce);
         h->value = mkstr(vb, rtrim(vb, ce));
+        h->line = lineno;
         if (!m->first[h->id])
             m->first[h->id] = (uint16_t)m->nhdrs;
-        h->line = lineno;
-        if (h->id != SIPUA_HDR_OTHER && h->id <= SIPUA_HDR_RECORD_ROUTE)
+        if ((unsigned)(h->id - 1) < SIPUA_HDR_RECORD_ROUTE)
             eager(m, h);
         line = eol + 1;
         lineno += folds;

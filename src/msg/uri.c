@@ -6,26 +6,31 @@
 #include "msg/internal.h"
 #include "sipua/msg.h"
 
+static inline int digit(const char *p, const char *e)
+{
+    return p < e && (unsigned)(*p - '0') < 10;
+}
+
 /* Parses an IPv4 address exactly filling [b, e). */
 static int is_ipv4(const char *p, const char *e)
 {
-    if (e - p < 7 || e - p > 15)
-        return 0;
-    unsigned v = 0, digits = 0, dots = 0;
-    for (; p < e; p++) {
-        unsigned d = (unsigned)(unsigned char)*p - '0';
-        if (d < 10) {
-            v = v * 10 + d;
-            if (++digits > 3 || v > 255)
-                return 0;
-        } else if (*p == '.' && digits && dots < 3) {
-            dots++;
-            v = digits = 0;
-        } else {
+    for (int part = 0;; part++) {
+        if (!digit(p, e))
             return 0;
+        unsigned v = (unsigned)(*p++ - '0');
+        if (digit(p, e)) {
+            v = v * 10 + (unsigned)(*p++ - '0');
+            if (digit(p, e))
+                v = v * 10 + (unsigned)(*p++ - '0');
         }
+        if (v > 255)
+            return 0;
+        if (part == 3)
+            return p == e;
+        if (p >= e || *p != '.')
+            return 0;
+        p++;
     }
-    return dots == 3 && digits;
 }
 
 /* Checks the inside of an IPv6 reference: hex groups, colons, an optional
@@ -81,14 +86,17 @@ const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_h
         return close + 1;
     }
     const char *b = p, *label = p, *prev = p;
-    p = cc_span(p, end, CC_HOST);
-    for (const char *q = b; q < p; q++) {
-        if (*q == '.') {
-            if (q == label)
+    while (p < end) {
+        unsigned c = sipua__chars[(unsigned char)*p];
+        if (!(c & CC_HOST))
+            break;
+        if (!(c & (CC_ALPHA | CC_DIGIT)) && *p == '.') {
+            if (p == label)
                 return NULL; /* empty label */
             prev = label;
-            label = q + 1;
+            label = p + 1;
         }
+        p++;
     }
     if (p == b || *b == '-')
         return NULL;
