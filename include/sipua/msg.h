@@ -255,6 +255,11 @@ typedef struct sipua_via {
     sipua_str params; /* all parameters, without the leading ';' */
 } sipua_via;
 
+/* 1 when the branch carries the RFC 3261 magic cookie "z9hG4bK" followed by
+ * at least one more character (RFC 3261 17.2.3); 0 means the transaction
+ * must be matched the RFC 2543 way (RFC 4475 3.2.1). */
+SIPUA_EXTERN int sipua_via_branch_is_rfc3261(const sipua_via *via);
+
 /* Parses one via-parm. Returns 0 or SIPUA_EPARSE. */
 SIPUA_EXTERN int sipua_via_parse(sipua_str text, sipua_via *via);
 

@@ -59,8 +59,12 @@ static inline const char *cc_span(const char *p, const char *end, unsigned cls)
  * white space here. */
 static inline const char *skip_lws(const char *p, const char *end)
 {
-    while (p < end && (sipua__chars[(unsigned char)*p] & CC_LWS))
+    while (p < end && (sipua__chars[(unsigned char)*p] & CC_LWS)) {
+        /* a CR counts only as the start of a fold (CRLF then a blank) */
+        if (*p == '\r' && (end - p < 2 || p[1] != '\n'))
+            break;
         p++;
+    }
     return p;
 }
 

@@ -310,14 +310,21 @@ static int rack(const char *p, const char *e, sipua_rack *out, fault *f)
     return 1;
 }
 
-/* No control characters outside folds; quoted strings terminated. */
+/* A control character, other than HT and the CR LF of a fold. */
+static int bad_ctl(const char *q, const char *e)
+{
+    unsigned char c = (unsigned char)*q;
+    if (c == '\r')
+        return e - q < 2 || q[1] != '\n';
+    return (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f;
+}
+
+/* No control characters outside folds. */
 static int text(const char *p, const char *e, fault *f)
 {
-    for (const char *q = p; q < e; q++) {
-        unsigned char c = (unsigned char)*q;
-        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
+    for (const char *q = p; q < e; q++)
+        if (bad_ctl(q, e))
             return fail(f, "control character in the value", q) != NULL;
-    }
     return 1;
 }
 
@@ -333,7 +340,7 @@ static int quoted_text(const char *p, const char *e, fault *f)
             q = r;
             continue;
         }
-        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
+        if (bad_ctl(q, e))
             return fail(f, "control character in the value", q) != NULL;
         q++;
     }

@@ -32,7 +32,7 @@ const char *sipua__quoted(const char *p, const char *end)
             if (p + 1 >= end || p[1] == '\r' || p[1] == '\n')
                 return NULL;
             p += 2;
-        } else if (c == '\r' || c == '\n') {
+        } else if ((c == '\r' && end - p >= 2 && p[1] == '\n') || c == '\n') {
             p++; /* a fold inside a quoted string is LWS */
         } else {
             return NULL; /* a control character */

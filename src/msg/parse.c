@@ -186,7 +186,7 @@ static int request_line(sipua_msg *m, const char *b, const char *e)
                         r == SIPUA_EVERSION ? "unsupported SIP version"
                                             : "malformed SIP version in the request line",
                         v, NULL);
-        return -1;
+        return 0; /* recorded: the headers are still read, to answer */
     }
     int ur = sipua__uri_parse(u, sp, &m->ruri);
     m->has_ruri = ur == 0;
@@ -194,12 +194,12 @@ static int request_line(sipua_msg *m, const char *b, const char *e)
         sipua__msg_fail(m, SIPUA_EPARSE,
                         (*u == '<') ? "Request-URI enclosed in <>" : "malformed Request-URI", u,
                         NULL);
-        return -1;
+        return 0; /* recorded: the headers are still read, to answer */
     }
     if (m->ruri.headers.p && m->ruri.scheme_id != SIPUA_URI_OTHER) {
         sipua__msg_fail(m, SIPUA_EPARSE, "headers are not allowed in a Request-URI",
                         m->ruri.headers.p, NULL);
-        return -1;
+        return 0; /* recorded: the headers are still read, to answer */
     }
     return 0;
 }

@@ -33,46 +33,56 @@ static int is_ipv4(const char *p, const char *e)
     }
 }
 
-/* Checks the inside of an IPv6 reference: hex groups, colons, an optional
- * dotted IPv4 tail. RFC 5118 4.10: a third colon before an IPv4 tail is
- * tolerated, as RFC 3261's ABNF allowed it. */
+/* Checks the inside of an IPv6 reference (RFC 4291 2.2): up to eight hex
+ * groups, at most one "::", an optional dotted IPv4 tail. RFC 5118 4.10: a
+ * third colon after "::" before an IPv4 tail is tolerated, as RFC 3261's
+ * ABNF allowed it. */
 static int is_ipv6(const char *b, const char *e)
 {
     int groups = 0, dbl = 0;
     const char *p = b;
-    if (e - b < 2)
-        return 0;
+    if (e - b >= 2 && p[0] == ':' && p[1] == ':') {
+        dbl = 1;
+        p += 2;
+    }
     while (p < e) {
         const char *g = p;
         while (p < e && cc_is(*p, CC_HEX) && p - g < 5)
             p++;
         if (p < e && *p == '.') {
-            /* dotted IPv4 tail, from the start of this group */
+            /* the IPv4 tail ends the address */
             if (!is_ipv4(g, e))
                 return 0;
             groups += 2;
-            p = e;
             break;
         }
-        if (p - g > 4)
+        if (p == g || p - g > 4)
             return 0;
-        if (p > g)
-            groups++;
+        groups++;
         if (p == e)
             break;
         if (*p != ':')
             return 0;
         p++;
         if (p < e && *p == ':') {
-            if (dbl > 1)
-                return 0;
-            dbl++;
+            if (dbl)
+                return 0; /* a second "::" */
+            dbl = 1;
             p++;
+            if (p < e && *p == ':') {
+                /* ":::" only before a dotted IPv4 tail */
+                const char *t = p + 1;
+                while (t < e && *t != ':' && *t != '.')
+                    t++;
+                if (t >= e || *t != '.')
+                    return 0;
+                p++;
+            }
+        } else if (p == e) {
+            return 0; /* a trailing single colon */
         }
     }
-    if (groups > 8)
-        return 0;
-    return dbl ? 1 : groups == 8;
+    return dbl ? groups <= 7 : groups == 8;
 }
 
 const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_host_kind *kind)

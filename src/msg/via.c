@@ -229,3 +229,8 @@ int sipua_via_parse(sipua_str text, sipua_via *via)
     const char *r = sipua__via(text.p, e, via, &why);
     return r == e ? 0 : SIPUA_EPARSE;
 }
+
+int sipua_via_branch_is_rfc3261(const sipua_via *via)
+{
+    return via && via->branch.len > 7 && memcmp(via->branch.p, "z9hG4bK", 7) == 0;
+}
