@@ -60,6 +60,9 @@ static inline const char *sipua__fail(sipua__fault *f, const char *why, const ch
 const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_host_kind *kind);
 const char *sipua__port(const char *p, const char *end, uint16_t *port);
 int sipua__uri_parse(const char *p, const char *end, sipua_uri *u);
+/* [p, e) is exactly an IPv4 address / the inside of an IPv6 reference. */
+int sipua__is_ipv4(const char *p, const char *e);
+int sipua__is_ipv6(const char *p, const char *e);
 
 /* One name-addr or addr-spec with its header parameters, up to a top-level
  * ',' (when `list`) or the end. need_brackets: Route, Record-Route. */

@@ -12,7 +12,7 @@ static inline int digit(const char *p, const char *e)
 }
 
 /* Parses an IPv4 address exactly filling [b, e). */
-static int is_ipv4(const char *p, const char *e)
+int sipua__is_ipv4(const char *p, const char *e)
 {
     for (int part = 0;; part++) {
         if (!digit(p, e))
@@ -37,7 +37,7 @@ static int is_ipv4(const char *p, const char *e)
  * groups, at most one "::", an optional dotted IPv4 tail. RFC 5118 4.10: a
  * third colon after "::" before an IPv4 tail is tolerated, as RFC 3261's
  * ABNF allowed it. */
-static int is_ipv6(const char *b, const char *e)
+int sipua__is_ipv6(const char *b, const char *e)
 {
     int groups = 0, dbl = 0;
     const char *p = b;
@@ -51,7 +51,7 @@ static int is_ipv6(const char *b, const char *e)
             p++;
         if (p < e && *p == '.') {
             /* the IPv4 tail ends the address */
-            if (!is_ipv4(g, e))
+            if (!sipua__is_ipv4(g, e))
                 return 0;
             groups += 2;
             break;
@@ -89,7 +89,7 @@ const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_h
 {
     if (p < end && *p == '[') {
         const char *close = memchr(p, ']', (size_t)(end - p));
-        if (!close || !is_ipv6(p + 1, close))
+        if (!close || !sipua__is_ipv6(p + 1, close))
             return NULL;
         *host = mkstr(p + 1, close);
         *kind = SIPUA_HOST_IPV6;
@@ -115,7 +115,7 @@ const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_h
      * hostname's toplabel starts with a letter (a trailing dot is allowed) */
     const char *top = label < p ? label : prev;
     if ((unsigned)(*top - '0') < 10) {
-        if (!is_ipv4(b, p))
+        if (!sipua__is_ipv4(b, p))
             return NULL;
         *kind = SIPUA_HOST_IPV4;
         return p;

@@ -4,14 +4,6 @@
 #include "msg/chars.h"
 #include "msg/internal.h"
 
-static const char *token(const char *p, const char *end, sipua_str *out)
-{
-    const char *b = p;
-    p = cc_span(p, end, CC_TOKEN);
-    *out = mkstr(b, p);
-    return p == b ? NULL : p;
-}
-
 /* SWS "/" SWS */
 static const char *slash(const char *p, const char *end)
 {
@@ -21,142 +13,132 @@ static const char *slash(const char *p, const char *end)
     return skip_lws(p + 1, end);
 }
 
-/* received = IPv4address / IPv6address; brackets tolerated (RFC 5118 4.5). */
-static int received_ok(sipua_str v, sipua_str *out)
+/* sent-protocol = protocol-name SLASH protocol-version SLASH transport.
+ * The usual "SIP/2.0/" is recognised with one comparison; anything else
+ * (LWS around the slashes, RFC 4475 3.1.1.1) takes the general path. */
+static const char *sent_protocol(const char *p, const char *end, sipua_via *via, sipua__fault *why)
 {
-    sipua_str h;
-    sipua_host_kind k;
-    const char *e = v.p + v.len;
-    if (v.len && v.p[0] == '[') {
-        if (sipua__host(v.p, e, &h, &k) != e)
+    const char *b = p, *q;
+    if (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        if ((w | 0x202020ull) == 0x2f302e322f706973ull) { /* "sip/2.0/" */
+            via->protocol = mkstr(p, p + 7);
+            q = p + 8;
+            goto transport;
+        }
+    }
+    q = cc_span(p, end, CC_TOKEN);
+    if (q == p || !(q = slash(q, end)))
+        return sipua__fail(why, "malformed sent-protocol", q ? q : b);
+    p = q;
+    q = cc_span(p, end, CC_TOKEN);
+    if (q == p)
+        return sipua__fail(why, "malformed sent-protocol", p);
+    via->protocol = mkstr(b, q);
+    if (!(q = slash(q, end)))
+        return sipua__fail(why, "malformed transport", via->protocol.p + via->protocol.len);
+transport:
+    p = q;
+    q = cc_span(p, end, CC_TOKEN);
+    if (q == p)
+        return sipua__fail(why, "malformed transport", p);
+    via->transport = mkstr(p, q);
+    return q;
+}
+
+/* received = IPv4address / IPv6address; brackets tolerated (RFC 5118 4.5). */
+static int received_ok(sipua_via *via, const char *v, const char *e)
+{
+    if (v < e && *v == '[') {
+        if (e - v < 2 || e[-1] != ']' || !sipua__is_ipv6(v + 1, e - 1))
             return 0;
-        *out = h;
+        via->received = mkstr(v + 1, e - 1);
         return 1;
     }
-    if (memchr(v.p, ':', v.len)) {
-        /* bare IPv6address: reuse the reference check with brackets implied */
-        char tmp[64];
-        if (v.len + 2 > sizeof tmp)
-            return 0;
-        tmp[0] = '[';
-        memcpy(tmp + 1, v.p, v.len);
-        tmp[v.len + 1] = ']';
-        if (sipua__host(tmp, tmp + v.len + 2, &h, &k) != tmp + v.len + 2)
-            return 0;
-        *out = v;
-        return 1;
-    }
-    if (sipua__host(v.p, e, &h, &k) != e || k != SIPUA_HOST_IPV4)
+    if (!sipua__is_ipv4(v, e) && !sipua__is_ipv6(v, e))
         return 0;
-    *out = v;
+    via->received = mkstr(v, e);
     return 1;
 }
 
-static int known_param(sipua_via *via, const char *n, size_t nl, sipua_str v, int has_value,
-                       sipua__fault *why)
+/* The parameters the transaction layer reads. Returns NULL on a fault. */
+static const char *known_param(sipua_via *via, const char *n, size_t nl, const char *v,
+                               const char *ve, sipua__fault *why)
 {
     uint64_t num;
-    const char *ve = v.p ? v.p + v.len : NULL;
     switch (nl) {
     case 6:
         if (span_ieq(n, nl, "branch", 6)) {
-            if (!has_value || v.len == 0 || cc_span(v.p, ve, CC_TOKEN) != ve) {
-                why->at = v.p ? v.p : n;
-                why->why = "bad branch parameter";
-                return 0;
-            }
-            via->branch = v;
+            if (!v || v == ve || cc_span(v, ve, CC_TOKEN) != ve)
+                return sipua__fail(why, "bad branch parameter", v ? v : n);
+            via->branch = mkstr(v, ve);
         }
-        return 1;
+        break;
     case 8:
-        if (span_ieq(n, nl, "received", 8)) {
-            if (!has_value || !received_ok(v, &via->received)) {
-                why->at = v.p ? v.p : n;
-                why->why = "bad received parameter";
-                return 0;
-            }
-        }
-        return 1;
+        if (span_ieq(n, nl, "received", 8) && (!v || !received_ok(via, v, ve)))
+            return sipua__fail(why, "bad received parameter", v ? v : n);
+        break;
     case 5:
         if (span_ieq(n, nl, "rport", 5)) {
-            if (!has_value) {
+            if (!v) {
                 via->rport = 0;
-                return 1;
+            } else {
+                if (sipua__u64(v, ve, 65535, &num) != ve)
+                    return sipua__fail(why, "bad rport parameter", v);
+                via->rport = (int32_t)num;
             }
-            if (sipua__u64(v.p, ve, 65535, &num) != ve) {
-                why->at = v.p;
-                why->why = "bad rport parameter";
-                return 0;
-            }
-            via->rport = (int32_t)num;
         } else if (span_ieq(n, nl, "maddr", 5)) {
             sipua_str h;
             sipua_host_kind k;
-            if (!has_value || sipua__host(v.p, ve, &h, &k) != ve) {
-                why->at = v.p ? v.p : n;
-                why->why = "bad maddr parameter";
-                return 0;
-            }
+            if (!v || sipua__host(v, ve, &h, &k) != ve)
+                return sipua__fail(why, "bad maddr parameter", v ? v : n);
             via->maddr = h;
         }
-        return 1;
+        break;
     case 3:
         if (span_ieq(n, nl, "ttl", 3)) {
-            if (!has_value || v.len > 3 || sipua__u64(v.p, ve, 255, &num) != ve) {
-                why->at = v.p ? v.p : n;
-                why->why = "bad ttl parameter";
-                return 0;
-            }
+            if (!v || ve - v > 3 || sipua__u64(v, ve, 255, &num) != ve)
+                return sipua__fail(why, "bad ttl parameter", v ? v : n);
             via->ttl = (int32_t)num;
         }
-        return 1;
-    default: return 1;
+        break;
+    default: break;
     }
+    return n; /* anything but NULL */
 }
 
 const char *sipua__via(const char *p, const char *end, sipua_via *via, sipua__fault *why)
 {
-    sipua_str name, version;
-    memset(via, 0, sizeof *via);
+    static const sipua_str none = {NULL, 0};
+    via->branch = via->received = via->maddr = via->params = none;
+    via->port = 0;
     via->rport = -1;
     via->ttl = -1;
     p = skip_lws(p, end);
-    const char *proto = p;
-    if (!(p = token(p, end, &name)) || !(p = slash(p, end)) || !(p = token(p, end, &version))) {
-        why->at = p ? p : proto;
-        why->why = "malformed sent-protocol";
+    p = sent_protocol(p, end, via, why);
+    if (!p)
         return NULL;
-    }
-    via->protocol = mkstr(proto, p);
-    if (!(p = slash(p, end)) || !(p = token(p, end, &via->transport))) {
-        why->at = p ? p : proto;
-        why->why = "malformed transport";
-        return NULL;
-    }
     const char *h = skip_lws(p, end);
-    if (h == p) {
-        why->at = p;
-        why->why = "missing space before sent-by";
-        return NULL;
-    }
+    if (h == p)
+        return sipua__fail(why, "missing space before sent-by", p);
     p = sipua__host(h, end, &via->host, &via->host_kind);
-    if (!p) {
-        why->at = h;
-        why->why = "malformed sent-by host";
-        return NULL;
-    }
-    const char *q = skip_lws(p, end);
-    if (q < end && *q == ':') {
-        p = sipua__port(skip_lws(q + 1, end), end, &via->port);
-        if (!p) {
-            why->at = q + 1;
-            why->why = "malformed sent-by port";
-            return NULL;
+    if (!p)
+        return sipua__fail(why, "malformed sent-by host", h);
+    if (p < end && (*p == ':' || is_lws(*p))) {
+        const char *q = skip_lws(p, end);
+        if (q < end && *q == ':') {
+            q = skip_lws(q + 1, end);
+            p = sipua__port(q, end, &via->port);
+            if (!p)
+                return sipua__fail(why, "malformed sent-by port", q);
         }
     }
     const char *params_begin = NULL;
     for (;;) {
-        q = skip_lws(p, end);
+        const char *q = p;
+        if (q < end && *q != ';')
+            q = skip_lws(q, end);
         if (q >= end || *q != ';')
             break;
         q = skip_lws(q + 1, end);
@@ -164,58 +146,39 @@ const char *sipua__via(const char *p, const char *end, sipua_via *via, sipua__fa
             params_begin = q;
         const char *n = q;
         q = cc_span(q, end, CC_TOKEN);
-        if (q == n) {
-            why->at = q;
-            why->why = "empty parameter";
-            return NULL;
-        }
-        const char *ne = q;
-        sipua_str v = {NULL, 0};
-        int has_value = 0;
-        q = skip_lws(q, end);
+        if (q == n)
+            return sipua__fail(why, "empty parameter", n);
+        const char *ne = q, *v = NULL;
+        if (q < end && *q != '=' && is_lws(*q))
+            q = skip_lws(q, end);
         if (q < end && *q == '=') {
             q = skip_lws(q + 1, end);
-            const char *vb = q;
+            v = q;
             if (q < end && *q == '"') {
                 q = sipua__quoted(q, end);
-                if (!q) {
-                    why->at = vb;
-                    why->why = "unterminated quoted parameter";
-                    return NULL;
-                }
-            } else if (q < end && *q == '[') {
-                const char *c = memchr(q, ']', (size_t)(end - q));
-                q = c ? c + 1 : NULL;
-                if (!q) {
-                    why->at = vb;
-                    why->why = "missing ']'";
-                    return NULL;
-                }
+                if (!q)
+                    return sipua__fail(why, "unterminated quoted parameter", v);
             } else {
-                while (q < end && (cc_is(*q, CC_TOKEN) || *q == ':'))
-                    q++;
+                /* token, or an IPv6 address with or without brackets */
+                q = cc_span(q, end, CC_TOKEN);
+                while (q < end && (*q == ':' || *q == '[' || *q == ']'))
+                    q = cc_span(q + 1, end, CC_TOKEN);
             }
-            if (q == vb) {
-                why->at = vb;
-                why->why = "empty parameter value";
-                return NULL;
-            }
-            v = mkstr(vb, q);
-            has_value = 1;
+            if (q == v)
+                return sipua__fail(why, "empty parameter value", v);
         } else {
             q = ne;
         }
-        if (!known_param(via, n, (size_t)(ne - n), v, has_value, why))
+        if (!known_param(via, n, (size_t)(ne - n), v, v ? q : NULL, why))
             return NULL;
         p = q;
     }
     if (params_begin)
         via->params = mkstr(params_begin, p);
-    p = skip_lws(p, end);
     if (p < end && *p != ',') {
-        why->at = p;
-        why->why = "unexpected characters";
-        return NULL;
+        p = skip_lws(p, end);
+        if (p < end && *p != ',')
+            return sipua__fail(why, "unexpected characters", p);
     }
     return p;
 }
