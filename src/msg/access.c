@@ -1,4 +1,5 @@
 /* Accessors of a parsed message, and value iteration. */
+#include <stdint.h>
 #include <string.h>
 
 #include "msg/chars.h"
@@ -140,14 +141,37 @@ size_t sipua_msg_via_count(const sipua_msg *m)
     return m ? m->via_count : 0;
 }
 
+/* The eager parse found the URI's span; it is taken apart on first access
+ * (the message object caches the result, so accessors of one message are
+ * not to be called from two threads at once). */
+static const sipua_nameaddr *with_uri(const sipua_msg *cm, const sipua_nameaddr *cna,
+                                      const int8_t *cstate)
+{
+    sipua_msg *m = (sipua_msg *)(uintptr_t)cm;
+    sipua_nameaddr *na = (sipua_nameaddr *)(uintptr_t)cna;
+    int8_t *state = (int8_t *)(uintptr_t)cstate;
+    (void)m;
+    if (*state == 0) {
+        sipua_str whole = na->uri.whole;
+        int r = sipua__uri_parse(whole.p, whole.p + whole.len, &na->uri);
+        /* a bare addr-spec cannot carry URI headers (RFC 3261 20) */
+        *state = (r == 0 && (na->bracketed || !na->uri.headers.p)) ? 1 : -1;
+    }
+    return *state > 0 ? na : NULL;
+}
+
 const sipua_nameaddr *sipua_msg_from(const sipua_msg *m)
 {
-    return (m && (m->seen & (1u << SIPUA_HDR_FROM))) ? &m->from : NULL;
+    if (!m || !(m->seen & (1u << SIPUA_HDR_FROM)) || !m->from.uri.whole.p)
+        return NULL;
+    return with_uri(m, &m->from, &m->from_uri);
 }
 
 const sipua_nameaddr *sipua_msg_to(const sipua_msg *m)
 {
-    return (m && (m->seen & (1u << SIPUA_HDR_TO))) ? &m->to : NULL;
+    if (!m || !(m->seen & (1u << SIPUA_HDR_TO)) || !m->to.uri.whole.p)
+        return NULL;
+    return with_uri(m, &m->to, &m->to_uri);
 }
 
 sipua_str sipua_msg_call_id(const sipua_msg *m)
@@ -175,7 +199,9 @@ const sipua_nameaddr *sipua_msg_contact(const sipua_msg *m, int *star)
 {
     if (star)
         *star = m ? m->contact_star : 0;
-    return (m && m->contact_count) ? &m->contact : NULL;
+    if (!m || !m->contact_count)
+        return NULL;
+    return with_uri(m, &m->contact, &m->contact_uri);
 }
 
 size_t sipua_msg_contact_count(const sipua_msg *m)

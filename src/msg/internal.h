@@ -35,6 +35,9 @@ struct sipua_msg {
     int contact_star;
     uint32_t via_count, contact_count, route_count, rr_count;
     uint32_t seen; /* bit per eager single-value header id already met */
+    /* URIs of From, To and the first Contact: 0 not yet taken apart, 1 done,
+     * -1 malformed (the accessor then returns NULL) */
+    int8_t from_uri, to_uri, contact_uri;
 
     /* index + 1 of the first header of each id, 0 when absent */
     uint16_t first[SIPUA_HDR_COUNT_];
@@ -65,9 +68,12 @@ int sipua__is_ipv4(const char *p, const char *e);
 int sipua__is_ipv6(const char *p, const char *e);
 
 /* One name-addr or addr-spec with its header parameters, up to a top-level
- * ',' (when `list`) or the end. need_brackets: Route, Record-Route. */
-const char *sipua__nameaddr(const char *p, const char *end, sipua_nameaddr *na, int list,
-                            int need_brackets, sipua__fault *why);
+ * ',' (with SIPUA__NA_LIST) or the end. SIPUA__NA_BRACKETS: the URI must be
+ * in <> (Route, Record-Route). SIPUA__NA_URI_LATER: only the URI's span is
+ * found (na->uri.whole); sipua__uri_parse() takes it apart when asked. */
+enum { SIPUA__NA_LIST = 1, SIPUA__NA_BRACKETS = 2, SIPUA__NA_URI_LATER = 4 };
+const char *sipua__nameaddr(const char *p, const char *end, sipua_nameaddr *na, int flags,
+                            sipua__fault *why);
 
 /* One via-parm, up to a top-level ',' or the end. */
 const char *sipua__via(const char *p, const char *end, sipua_via *via, sipua__fault *why);

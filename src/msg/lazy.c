@@ -142,13 +142,19 @@ static int delta_params(const char *p, const char *e, uint64_t *out, fault *f)
 static const char *elem_nameaddr(const char *p, const char *e, fault *f)
 {
     sipua_nameaddr na;
-    return sipua__nameaddr(p, e, &na, 1, 0, f);
+    return sipua__nameaddr(p, e, &na, SIPUA__NA_LIST, f);
 }
 
 static const char *elem_route(const char *p, const char *e, fault *f)
 {
     sipua_nameaddr na;
-    return sipua__nameaddr(p, e, &na, 1, 1, f);
+    return sipua__nameaddr(p, e, &na, SIPUA__NA_LIST | SIPUA__NA_BRACKETS, f);
+}
+
+static const char *elem_via(const char *p, const char *e, fault *f)
+{
+    sipua_via via;
+    return sipua__via(p, e, &via, f);
 }
 
 /* "<" absoluteURI ">" *( ";" param ): Call-Info, Alert-Info, Error-Info */
@@ -361,6 +367,19 @@ int sipua__check_header(const sipua_msg *m, const sipua_hdr *h, const char **why
     uint64_t n;
     int ok = 1;
     switch (h->id) {
+    /* eager headers: their URIs and the Vias after the top one */
+    case SIPUA_HDR_VIA: ok = list(p, e, 0, elem_via, &f); break;
+    case SIPUA_HDR_FROM:
+    case SIPUA_HDR_TO: ok = one_value(p, e, elem_nameaddr, &f); break;
+    case SIPUA_HDR_CONTACT:
+        ok = (e - p == 1 && *p == '*') || list(p, e, 0, elem_nameaddr, &f);
+        break;
+    case SIPUA_HDR_ROUTE:
+    case SIPUA_HDR_RECORD_ROUTE: ok = list(p, e, 0, elem_route, &f); break;
+    case SIPUA_HDR_CALL_ID:
+    case SIPUA_HDR_CSEQ:
+    case SIPUA_HDR_MAX_FORWARDS:
+    case SIPUA_HDR_CONTENT_LENGTH: break; /* checked whole on arrival */
     case SIPUA_HDR_CONTENT_TYPE: ok = one_value(p, e, elem_media, &f); break;
     case SIPUA_HDR_ACCEPT: ok = list(p, e, 1, elem_media, &f); break;
     case SIPUA_HDR_CONTENT_DISPOSITION:
@@ -489,8 +508,6 @@ int sipua_msg_parse_all(sipua_msg *m)
         return m->err.code;
     for (size_t i = 0; i < m->nhdrs; i++) {
         const sipua_hdr *h = &m->hdrs[i];
-        if (h->id != SIPUA_HDR_OTHER && h->id <= SIPUA_HDR_RECORD_ROUTE)
-            continue; /* checked on arrival */
         const char *why, *at;
         if (sipua__check_header(m, h, &why, &at) != 0) {
             sipua__msg_fail(m, SIPUA_EPARSE, why, at, h);

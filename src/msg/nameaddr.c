@@ -85,9 +85,11 @@ static const char *token_display(const char *p, const char *end, const char **di
     }
 }
 
-static const char *nameaddr(const char *p, const char *end, sipua_nameaddr *na, int list,
-                            int need_brackets, sipua__fault *why)
+static const char *nameaddr(const char *p, const char *end, sipua_nameaddr *na, int flags,
+                            sipua__fault *why)
 {
+    const int list = flags & SIPUA__NA_LIST, need_brackets = flags & SIPUA__NA_BRACKETS;
+    const int parse_uri = !(flags & SIPUA__NA_URI_LATER);
     na->display.p = NULL;
     na->display.len = 0;
     na->params = na->display;
@@ -125,7 +127,9 @@ static const char *nameaddr(const char *p, const char *end, sipua_nameaddr *na, 
             why->why = "missing '>'";
             return NULL;
         }
-        if (sipua__uri_parse(u, gt, &na->uri) != 0) {
+        if (!parse_uri) {
+            na->uri.whole = mkstr(u, gt);
+        } else if (sipua__uri_parse(u, gt, &na->uri) != 0) {
             why->at = u;
             why->why = (u < gt && is_lws(*u)) || (gt > u && is_lws(gt[-1]))
                            ? "white space inside <>"
@@ -149,12 +153,13 @@ static const char *nameaddr(const char *p, const char *end, sipua_nameaddr *na, 
             why->why = "unexpected ','";
             return NULL;
         }
-        if (sipua__uri_parse(u, p, &na->uri) != 0) {
+        if (!parse_uri) {
+            na->uri.whole = mkstr(u, p);
+        } else if (sipua__uri_parse(u, p, &na->uri) != 0) {
             why->at = u;
             why->why = "malformed URI";
             return NULL;
-        }
-        if (na->uri.headers.p) {
+        } else if (na->uri.headers.p) {
             why->at = na->uri.headers.p - 1;
             why->why = "a URI with headers must be enclosed in <>";
             return NULL;
@@ -177,10 +182,10 @@ static const char *nameaddr(const char *p, const char *end, sipua_nameaddr *na, 
     return p;
 }
 
-const char *sipua__nameaddr(const char *p, const char *end, sipua_nameaddr *na, int list,
-                            int need_brackets, sipua__fault *why)
+const char *sipua__nameaddr(const char *p, const char *end, sipua_nameaddr *na, int flags,
+                            sipua__fault *why)
 {
-    const char *r = nameaddr(p, end, na, list, need_brackets, why);
+    const char *r = nameaddr(p, end, na, flags, why);
     if (!r)
         memset(&na->uri, 0, sizeof na->uri); /* nothing stale on failure */
     return r;
@@ -191,7 +196,7 @@ int sipua_nameaddr_parse(sipua_str text, sipua_nameaddr *na)
     sipua__fault why;
     if (!na || !text.p)
         return SIPUA_EINVAL;
-    const char *e = sipua__nameaddr(text.p, text.p + text.len, na, 0, 0, &why);
+    const char *e = sipua__nameaddr(text.p, text.p + text.len, na, 0, &why);
     return e ? 0 : SIPUA_EPARSE;
 }
 

@@ -265,39 +265,60 @@ static int bad_fault(sipua_msg *m, const sipua_hdr *h, const sipua__fault *f)
     return bad(m, h, f->why ? f->why : "malformed value", f->at);
 }
 
-static int eager_via(sipua_msg *m, const sipua_hdr *h)
+/* Counts the comma-separated values of [p, e) from p on; an empty one is a
+ * fault. */
+static int count_values(sipua_msg *m, const sipua_hdr *h, const char *p, const char *e,
+                        uint32_t *count)
 {
-    const char *p = h->value.p, *e = p + h->value.len;
-    sipua__fault why = {NULL, NULL};
     for (;;) {
-        sipua_via tmp;
-        const char *r = sipua__via(p, e, m->via_count == 0 ? &m->top_via : &tmp, &why);
-        if (!r)
-            return bad_fault(m, h, &why);
-        if (++m->via_count > m->limits.max_via) {
-            sipua__msg_fail(m, SIPUA_ELIMIT, "more Via values than the limit allows", p, h);
-            return -1;
-        }
-        if (r == e)
-            return 0;
-        p = skip_lws(r + 1, e);
+        p = skip_lws(p, e);
         if (p == e || *p == ',')
-            return bad(m, h, "empty Via value", p);
+            return bad(m, h, "empty list element", p);
+        (*count)++;
+        p = sipua__next_comma(p, e);
+        if (p == e)
+            return 0;
+        p++;
     }
 }
 
-/* A list of name-addr values (Contact, Route, Record-Route). */
+/* The top Via is taken apart now: the transaction layer reads it on every
+ * message. The others are counted; sipua_msg_parse_all() checks them. */
+static int eager_via(sipua_msg *m, const sipua_hdr *h)
+{
+    const char *p = h->value.p, *e = p + h->value.len;
+    if (m->via_count == 0) {
+        sipua__fault why = {NULL, NULL};
+        p = sipua__via(p, e, &m->top_via, &why);
+        if (!p)
+            return bad_fault(m, h, &why);
+        m->via_count = 1;
+        if (p == e)
+            return 0;
+        p++; /* the ',' */
+    }
+    if (count_values(m, h, p, e, &m->via_count))
+        return -1;
+    if (m->via_count > m->limits.max_via) {
+        sipua__msg_fail(m, SIPUA_ELIMIT, "more Via values than the limit allows", h->value.p, h);
+        return -1;
+    }
+    return 0;
+}
+
+/* A list of name-addr values (Contact, Route, Record-Route): each split into
+ * display name, URI span and parameters; the URIs are taken apart later. */
 static int eager_addr_list(sipua_msg *m, const sipua_hdr *h, uint32_t *count, sipua_nameaddr *first,
-                           int need_brackets)
+                           int flags)
 {
     const char *p = h->value.p, *e = p + h->value.len;
     sipua__fault why = {NULL, NULL};
     if (p == e)
         return bad(m, h, "empty value", p);
+    flags |= SIPUA__NA_LIST | SIPUA__NA_URI_LATER;
     for (;;) {
         sipua_nameaddr tmp;
-        const char *r =
-            sipua__nameaddr(p, e, (*count == 0 && first) ? first : &tmp, 1, need_brackets, &why);
+        const char *r = sipua__nameaddr(p, e, (*count == 0 && first) ? first : &tmp, flags, &why);
         if (!r)
             return bad_fault(m, h, &why);
         (*count)++;
@@ -391,7 +412,8 @@ static int eager(sipua_msg *m, const sipua_hdr *h)
                  from ? "more than one From header" : "more than one To header"))
             return -1;
         const char *e = h->value.p + h->value.len;
-        const char *r = sipua__nameaddr(h->value.p, e, from ? &m->from : &m->to, 0, 0, &why);
+        const char *r =
+            sipua__nameaddr(h->value.p, e, from ? &m->from : &m->to, SIPUA__NA_URI_LATER, &why);
         if (!r)
             return bad_fault(m, h, &why);
         return 0;
@@ -411,8 +433,9 @@ static int eager(sipua_msg *m, const sipua_hdr *h)
         m->content_length = (int64_t)n;
         return 0;
     case SIPUA_HDR_CONTACT: return eager_contact(m, h);
-    case SIPUA_HDR_ROUTE: return eager_addr_list(m, h, &m->route_count, NULL, 1);
-    case SIPUA_HDR_RECORD_ROUTE: return eager_addr_list(m, h, &m->rr_count, NULL, 1);
+    case SIPUA_HDR_ROUTE: return eager_addr_list(m, h, &m->route_count, NULL, SIPUA__NA_BRACKETS);
+    case SIPUA_HDR_RECORD_ROUTE:
+        return eager_addr_list(m, h, &m->rr_count, NULL, SIPUA__NA_BRACKETS);
     default: return 0;
     }
 }

@@ -339,6 +339,8 @@ int sipua_param_find(sipua_str params, const char *name, sipua_str *value)
 
 int sipua_unescape(sipua_str in, char *out, size_t cap)
 {
+    if ((!in.p && in.len) || (!out && cap) || (!out && in.len))
+        return SIPUA_EINVAL;
     size_t o = 0;
     for (size_t i = 0; i < in.len; i++) {
         char c = in.p[i];
@@ -361,34 +363,41 @@ int sipua_unescape(sipua_str in, char *out, size_t cap)
 }
 
 /* Compares two spans after unescaping, case-sensitive or not. */
+/* The character at s[*i], decoded when escaped; *reserved is set when it
+ * was an escaped reserved character, which RFC 3261 19.1.4 keeps distinct
+ * from the literal one. Returns -1 at a malformed escape. */
+static int decode_at(sipua_str s, size_t *i, int *reserved)
+{
+    int c = (unsigned char)s.p[*i];
+    *reserved = 0;
+    if (c == '%') {
+        if (*i + 2 >= s.len || hexval(s.p[*i + 1]) < 0 || hexval(s.p[*i + 2]) < 0)
+            return -1;
+        c = hexval(s.p[*i + 1]) * 16 + hexval(s.p[*i + 2]);
+        *i += 2;
+        *reserved = c != 0 && strchr(";/?:@&=+$,", c) != NULL;
+    }
+    (*i)++;
+    return c;
+}
+
+/* Compares two spans after unescaping, case-sensitive or not. */
 static int esc_equal(sipua_str a, sipua_str b, int icase)
 {
     size_t i = 0, j = 0;
-    for (;;) {
-        if (i >= a.len || j >= b.len)
-            return i >= a.len && j >= b.len;
-        int ca = (unsigned char)a.p[i], cb = (unsigned char)b.p[j];
-        if (ca == '%') {
-            if (i + 2 >= a.len || hexval(a.p[i + 1]) < 0 || hexval(a.p[i + 2]) < 0)
-                return SIPUA_EPARSE;
-            ca = hexval(a.p[i + 1]) * 16 + hexval(a.p[i + 2]);
-            i += 2;
-        }
-        if (cb == '%') {
-            if (j + 2 >= b.len || hexval(b.p[j + 1]) < 0 || hexval(b.p[j + 2]) < 0)
-                return SIPUA_EPARSE;
-            cb = hexval(b.p[j + 1]) * 16 + hexval(b.p[j + 2]);
-            j += 2;
-        }
+    while (i < a.len && j < b.len) {
+        int ra, rb;
+        int ca = decode_at(a, &i, &ra), cb = decode_at(b, &j, &rb);
+        if (ca < 0 || cb < 0)
+            return SIPUA_EPARSE;
         if (icase) {
             ca = lower(ca);
             cb = lower(cb);
         }
-        if (ca != cb)
+        if (ca != cb || ra != rb)
             return 0;
-        i++;
-        j++;
     }
+    return i >= a.len && j >= b.len;
 }
 
 /* RFC 3261 19.1.4: user, password, host, port compared; the parameters user,
