@@ -43,13 +43,14 @@ const char *sipua__quoted(const char *p, const char *end)
 const char *sipua__u64(const char *p, const char *end, uint64_t max, uint64_t *out)
 {
     const char *b = p;
+    uint64_t v = 0;
+    /* up to 19 digits cannot overflow 64 bits; leading zeros do not count */
     while (p < end && *p == '0')
         p++;
-    /* 19 digits cannot overflow 64 bits; a 20th is over any max we use */
     const char *lim = end - p > 19 ? p + 19 : end;
-    uint64_t v = 0;
-    while (p < lim && (unsigned)(*p - '0') < 10) {
-        v = v * 10 + (unsigned)(*p - '0');
+    unsigned d;
+    while (p < lim && (d = (unsigned)(*p - '0')) < 10) {
+        v = v * 10 + d;
         p++;
     }
     if (p == b || v > max || (p < end && (unsigned)(*p - '0') < 10))

@@ -4,6 +4,7 @@
 
 #include "msg/chars.h"
 #include "msg/internal.h"
+#include "msg/simd.h"
 
 /* gen-value = token / host / quoted-string */
 static const char *gen_value(const char *p, const char *end)
@@ -17,7 +18,7 @@ static const char *gen_value(const char *p, const char *end)
         sipua_host_kind k;
         return sipua__host(p, end, &h, &k);
     }
-    const char *q = cc_span(p, end, CC_TOKEN);
+    const char *q = span_token(p, end);
     return q == p ? NULL : q;
 }
 
@@ -26,10 +27,28 @@ static const char *params_tag(const char *p, const char *end, int list, sipua__f
                               sipua_str *tag)
 {
     for (;;) {
-        const char *q = skip_lws(p, end);
+        const char *q = p;
+        if (q < end && *q != ';')
+            q = skip_lws(q, end);
         if (q >= end || *q != ';')
             return p;
-        q = skip_lws(q + 1, end);
+        q++;
+        /* the usual ";tag=" without blanks, in one comparison */
+        if (tag && end - q > 4) {
+            uint32_t w;
+            memcpy(&w, q, 4);
+            if ((w | 0x00202020u) == 0x3d676174u) { /* "tag=" */
+                const char *v = q + 4;
+                q = span_token(v, end);
+                if (q == v)
+                    return sipua__fail(why, "bad parameter value", v);
+                *tag = mkstr(v, q);
+                p = q;
+                continue;
+            }
+        }
+        if (q < end && is_lws(*q))
+            q = skip_lws(q, end);
         const char *n = q;
         q = cc_span(q, end, CC_TOKEN);
         if (q == n) {
@@ -38,7 +57,8 @@ static const char *params_tag(const char *p, const char *end, int list, sipua__f
             return NULL;
         }
         const char *ne = q;
-        q = skip_lws(q, end);
+        if (q < end && is_lws(*q))
+            q = skip_lws(q, end);
         if (q < end && *q == '=') {
             q = skip_lws(q + 1, end);
             const char *v = q;

@@ -7,6 +7,11 @@
 
 #include "msg/chars.h"
 #include "msg/internal.h"
+#include "msg/simd.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 void sipua_msg_limits_init(sipua_msg_limits *l)
 {
@@ -270,6 +275,19 @@ static int bad_fault(sipua_msg *m, const sipua_hdr *h, const sipua__fault *f)
 static int count_values(sipua_msg *m, const sipua_hdr *h, const char *p, const char *e,
                         uint32_t *count)
 {
+    if (!memchr(p, '"', (size_t)(e - p))) {
+        /* no quoted string: every ',' separates two values */
+        for (;;) {
+            const char *c = memchr(p, ',', (size_t)(e - p));
+            const char *q = skip_lws(p, c ? c : e);
+            if (q == (c ? c : e))
+                return bad(m, h, "empty list element", q);
+            (*count)++;
+            if (!c)
+                return 0;
+            p = c + 1;
+        }
+    }
     for (;;) {
         p = skip_lws(p, e);
         if (p == e || *p == ',')
@@ -348,12 +366,12 @@ static int eager_callid(sipua_msg *m, const sipua_hdr *h)
     if (once(m, h, SEEN_(CALL_ID), "more than one Call-ID header"))
         return -1;
     const char *p = h->value.p, *e = p + h->value.len;
-    const char *q = cc_span(p, e, CC_WORD);
+    const char *q = span_word(p, e);
     if (q == p)
         return bad(m, h, "empty Call-ID", p);
     if (q < e && *q == '@') {
         const char *w = q + 1;
-        q = cc_span(w, e, CC_WORD);
+        q = span_word(w, e);
         if (q == w)
             return bad(m, h, "empty word after '@'", w);
     }
@@ -466,6 +484,43 @@ static int fail_now(sipua_msg *m, int code, const char *why, const char *at)
     return m->err.code;
 }
 
+/* The end of the line at p ('\n'), or NULL when none comes before end;
+ * *colon is the first ':' before it, or NULL. One pass over the line, 16
+ * bytes at a time where the compiler offers SSE2. */
+static inline const char *line_end(const char *p, const char *end, const char **colon)
+{
+    const char *c = NULL;
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n'), co = _mm_set1_epi8(':');
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned mn = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
+        unsigned mc = c ? 0 : (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, co));
+        if (mn) {
+            unsigned at = (unsigned)__builtin_ctz(mn);
+            mc &= (1u << at) - 1;
+            if (mc)
+                c = p + __builtin_ctz(mc);
+            *colon = c;
+            return p + at;
+        }
+        if (mc)
+            c = p + __builtin_ctz(mc);
+        p += 16;
+    }
+#endif
+    for (; p < end; p++) {
+        if (*p == '\n') {
+            *colon = c;
+            return p;
+        }
+        if (*p == ':' && !c)
+            c = p;
+    }
+    *colon = c;
+    return NULL;
+}
+
 /* The header section ran out: more bytes on a stream, a limit, or an
  * unterminated header section in a datagram. */
 static int incomplete(sipua_msg *m, int stream, int over_limit, const char *at)
@@ -530,12 +585,16 @@ int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
             break;
         }
         lineno++;
-        eol = memchr(line, '\n', (size_t)(limit_end - line));
+        const char *colon;
+        eol = line_end(line, limit_end, &colon);
         /* folding: a line starting with SP or HT continues the field */
         uint32_t folds = 0;
         while (eol && eol + 1 < limit_end && (eol[1] == ' ' || eol[1] == '\t')) {
+            const char *more_colon;
             folds++;
-            eol = memchr(eol + 1, '\n', (size_t)(limit_end - eol - 1));
+            eol = line_end(eol + 1, limit_end, &more_colon);
+            if (!colon)
+                colon = more_colon;
         }
         if (!eol || eol + 1 >= limit_end)
             return incomplete(m, stream, limit_end < end, eol ? eol + 1 : end);
@@ -549,8 +608,7 @@ int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
          * that classifies as a known header is a token by construction;
          * only extension names need their characters checked. */
         const char *ce = (eol[-1] == '\r') ? eol - 1 : eol;
-        const char *colon = memchr(line, ':', (size_t)(ce - line));
-        if (!colon)
+        if (!colon || colon >= ce)
             return fail_now(m, SIPUA_EPARSE, "missing ':' after the header name", line);
         const char *ne = colon;
         while (ne > line && (ne[-1] == ' ' || ne[-1] == '\t'))

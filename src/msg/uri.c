@@ -4,6 +4,7 @@
 
 #include "msg/chars.h"
 #include "msg/internal.h"
+#include "msg/simd.h"
 #include "sipua/msg.h"
 
 static inline int digit(const char *p, const char *e)
@@ -95,25 +96,33 @@ const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_h
         *kind = SIPUA_HOST_IPV6;
         return close + 1;
     }
-    const char *b = p, *label = p, *prev = p;
-    while (p < end) {
-        unsigned c = sipua__chars[(unsigned char)*p];
-        if (!(c & CC_HOST))
-            break;
-        if (!(c & (CC_ALPHA | CC_DIGIT)) && *p == '.') {
-            if (p == label)
-                return NULL; /* empty label */
-            prev = label;
-            label = p + 1;
-        }
-        p++;
-    }
-    if (p == b || *b == '-')
+    uint32_t dots;
+    const char *b = p;
+    p = span_host(p, end, &dots);
+    size_t n = (size_t)(p - b);
+    if (n == 0 || *b == '-' || *b == '.')
         return NULL;
+    const char *top; /* the first character of the top label */
+    if (n <= 32) {
+        if (dots & (dots >> 1))
+            return NULL;                          /* an empty label */
+        uint32_t inner = dots & ~(1u << (n - 1)); /* a trailing dot is allowed */
+        top = inner ? b + (31 - __builtin_clz(inner)) + 1 : b;
+    } else {
+        const char *label = b, *prev = b;
+        for (const char *q = b; q < p; q++) {
+            if (*q == '.') {
+                if (q == label)
+                    return NULL;
+                prev = label;
+                label = q + 1;
+            }
+        }
+        top = label < p ? label : prev;
+    }
     *host = mkstr(b, p);
-    /* the top label decides: a digit there means an IPv4 address; a
-     * hostname's toplabel starts with a letter (a trailing dot is allowed) */
-    const char *top = label < p ? label : prev;
+    /* a digit there means an IPv4 address; a hostname's toplabel starts
+     * with a letter */
     if ((unsigned)(*top - '0') < 10) {
         if (!sipua__is_ipv4(b, p))
             return NULL;

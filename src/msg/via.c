@@ -3,6 +3,7 @@
 
 #include "msg/chars.h"
 #include "msg/internal.h"
+#include "msg/simd.h"
 
 /* SWS "/" SWS */
 static const char *slash(const char *p, const char *end)
@@ -70,7 +71,7 @@ static const char *known_param(sipua_via *via, const char *n, size_t nl, const c
     switch (nl) {
     case 6:
         if (span_ieq(n, nl, "branch", 6)) {
-            if (!v || v == ve || cc_span(v, ve, CC_TOKEN) != ve)
+            if (!v || v == ve || span_token(v, ve) != ve)
                 return sipua__fail(why, "bad branch parameter", v ? v : n);
             via->branch = mkstr(v, ve);
         }
@@ -160,7 +161,7 @@ const char *sipua__via(const char *p, const char *end, sipua_via *via, sipua__fa
                     return sipua__fail(why, "unterminated quoted parameter", v);
             } else {
                 /* token, or an IPv6 address with or without brackets */
-                q = cc_span(q, end, CC_TOKEN);
+                q = span_token(q, end);
                 while (q < end && (*q == ':' || *q == '[' || *q == ']'))
                     q = cc_span(q + 1, end, CC_TOKEN);
             }
