@@ -116,22 +116,28 @@ int sipua_builder_finish(const sipua_builder *b)
     return b->len > (size_t)INT32_MAX ? SIPUA_ENOSPC : (int)b->len;
 }
 
-/* A header value with each fold (and the blanks around it) as one SP. */
+/* A header value with each fold (and the blanks around it) as one SP. A CR
+ * that starts no fold is an ordinary byte here: the value is copied, not
+ * judged (sipua_msg_parse_all() does that). */
 static void put_unfolded(sipua_builder *b, sipua_str v)
 {
     const char *p = v.p, *e = v.p + v.len;
     while (p < e) {
-        const char *cr = p;
-        while (cr < e && *cr != '\r' && *cr != '\n')
-            cr++;
-        const char *seg_end = cr;
-        if (cr < e)
-            seg_end = rtrim(p, cr);
-        put(b, p, (size_t)(seg_end - p));
-        if (cr >= e)
-            break;
-        p = skip_lws(cr, e);
+        const char *q = p;
+        while (q < e && *q != '\n' && !(*q == '\r' && q + 1 < e && q[1] == '\n'))
+            q++;
+        if (q >= e) {
+            put(b, p, (size_t)(e - p));
+            return;
+        }
+        const char *t = q;
+        while (t > p && (t[-1] == ' ' || t[-1] == '\t'))
+            t--;
+        put(b, p, (size_t)(t - p));
         put(b, " ", 1);
+        p = q + (*q == '\r' ? 2 : 1);
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
     }
 }
 
