@@ -124,10 +124,30 @@ const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_h
     /* a digit there means an IPv4 address; a hostname's toplabel starts
      * with a letter */
     if ((unsigned)(*top - '0') < 10) {
-        if (!sipua__is_ipv4(b, p))
-            return NULL;
-        *kind = SIPUA_HOST_IPV4;
-        return p;
+        if (n <= 15 && __builtin_popcount(dots) == 3 && !(dots & (1u << (n - 1)))) {
+            /* four labels of digits, each 1 to 3 long and at most 255 */
+            const char *l = b;
+            for (int i = 0; i < 4; i++) {
+                const char *le = i < 3 ? b + __builtin_ctz(dots) : p;
+                size_t ll = (size_t)(le - l);
+                if (ll == 0 || ll > 3)
+                    return NULL;
+                unsigned v = 0;
+                for (const char *q = l; q < le; q++) {
+                    unsigned d = (unsigned)(*q - '0');
+                    if (d > 9)
+                        return NULL;
+                    v = v * 10 + d;
+                }
+                if (v > 255)
+                    return NULL;
+                dots &= dots - 1;
+                l = le + 1;
+            }
+            *kind = SIPUA_HOST_IPV4;
+            return p;
+        }
+        return NULL;
     }
     if (!cc_is(*top, CC_ALPHA))
         return NULL;

@@ -146,6 +146,19 @@ const char *sipua__via(const char *p, const char *end, sipua_via *via, sipua__fa
         if (!params_begin)
             params_begin = q;
         const char *n = q;
+        /* ";branch=" is on every Via: recognised with one comparison */
+        if (end - q > 7) {
+            uint64_t w;
+            memcpy(&w, q, 8);
+            if (((w & 0x00ffffffffffffffull) | 0x0000202020202020ull) == 0x003d68636e617262ull) {
+                const char *v = q + 7, *ve = span_token(v, end);
+                if (ve > v && (ve == end || *ve == ';' || *ve == ',' || is_lws(*ve))) {
+                    via->branch = mkstr(v, ve);
+                    p = ve;
+                    continue;
+                }
+            }
+        }
         q = cc_span(q, end, CC_TOKEN);
         if (q == n)
             return sipua__fail(why, "empty parameter", n);
