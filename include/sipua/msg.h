@@ -438,10 +438,12 @@ SIPUA_EXTERN int sipua_msg_has_option(const sipua_msg *msg, sipua_hdr_id id, con
 /* Finds message boundaries in a stream transport's receive buffer without
  * rescanning what it has already seen. */
 typedef struct sipua_framer {
-    size_t scanned;  /* bytes of the current message already searched for the blank line */
-    size_t head_end; /* 0 until the end of the header section is known */
-    size_t total;    /* start line to end of body, once known */
-    int error;       /* sticky: once framing fails, the stream must be closed */
+    size_t scanned;    /* bytes of the current message already searched for the blank line */
+    size_t head_end;   /* 0 until the end of the header section is known */
+    size_t total;      /* start line to end of body, once known */
+    int error;         /* sticky: once framing fails, the stream must be closed */
+    int awaiting_pong; /* set by the owner after sending a CRLFCRLF ping: a lone CRLF is then
+                          the pong at once, rather than possibly the first half of a ping */
 } sipua_framer;
 
 typedef enum sipua_frame_kind {

@@ -80,12 +80,16 @@ int sipua_framer_next(sipua_framer *f, const sipua_msg_limits *limits, const cha
                 *skip = 1;
                 return SIPUA_FRAME_PONG;
             }
-            if (len < 2 || (len < 4 && memcmp(buf, "\r\n\r", len) == 0))
+            if (len < 2)
                 return SIPUA_EAGAIN;
             if (buf[1] != '\n')
                 return stick(f, SIPUA_EPARSE);
-            *skip = 2;
-            return SIPUA_FRAME_PONG;
+            if (f->awaiting_pong || len >= 4 || (len == 3 && buf[2] != '\r')) {
+                f->awaiting_pong = 0;
+                *skip = 2;
+                return SIPUA_FRAME_PONG;
+            }
+            return SIPUA_EAGAIN; /* maybe the first half of a ping */
         }
     }
     if (f->head_end == 0) {

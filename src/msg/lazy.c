@@ -36,7 +36,7 @@ static const char *params(const char *p, const char *e, int list, sipua_str *out
         return NULL;
     if (out) {
         const char *s = skip_lws(b, r);
-        *out = r > s ? mkstr(s + 1, r) : mkstr(r, r);
+        *out = r > s ? mkstr(skip_lws(s + 1, r), r) : mkstr(r, r);
         if (r == s)
             out->p = NULL;
     }
@@ -353,6 +353,21 @@ static int quoted_text(const char *p, const char *e, fault *f)
     return 1;
 }
 
+/* The named parameters, where present in [value], must be numbers. */
+static int numeric_params(sipua_str value, const char *a, const char *b, fault *f)
+{
+    size_t pos = 0;
+    sipua_str n, v;
+    uint64_t num;
+    while (sipua_param_next(value, &pos, &n, &v)) {
+        if (!(sipua_str_caseeq(n, a) || (b && sipua_str_caseeq(n, b))))
+            continue;
+        if (!v.p || sipua__u64(v.p, v.p + v.len, UINT32_MAX, &num) != v.p + v.len)
+            return fail(f, "parameter value must be a number", v.p ? v.p : n.p) != NULL;
+    }
+    return 1;
+}
+
 static int one_value(const char *p, const char *e, elem_fn one, fault *f)
 {
     const char *r = one(p, e, f);
@@ -383,8 +398,12 @@ int sipua__check_header(const sipua_msg *m, const sipua_hdr *h, const char **why
     case SIPUA_HDR_CONTENT_TYPE: ok = one_value(p, e, elem_media, &f); break;
     case SIPUA_HDR_ACCEPT: ok = list(p, e, 1, elem_media, &f); break;
     case SIPUA_HDR_CONTENT_DISPOSITION:
-    case SIPUA_HDR_EVENT:
-    case SIPUA_HDR_SUBSCRIPTION_STATE: ok = one_value(p, e, elem_token_params, &f); break;
+    case SIPUA_HDR_EVENT: ok = one_value(p, e, elem_token_params, &f); break;
+    case SIPUA_HDR_SUBSCRIPTION_STATE:
+        /* expires and retry-after are delta-seconds (RFC 6665 8.2.3) */
+        ok = one_value(p, e, elem_token_params, &f) &&
+             numeric_params(h->value, "expires", "retry-after", &f);
+        break;
     case SIPUA_HDR_ACCEPT_ENCODING:
     case SIPUA_HDR_ACCEPT_LANGUAGE:
     case SIPUA_HDR_ALLOW:
@@ -398,6 +417,9 @@ int sipua__check_header(const sipua_msg *m, const sipua_hdr *h, const char **why
     case SIPUA_HDR_UNSUPPORTED:
     case SIPUA_HDR_REQUEST_DISPOSITION: ok = list(p, e, 0, elem_token, &f); break;
     case SIPUA_HDR_REASON:
+        /* cause = 1*DIGIT (RFC 3326 2) */
+        ok = list(p, e, 0, elem_token_params, &f) && numeric_params(h->value, "cause", NULL, &f);
+        break;
     case SIPUA_HDR_INFO_PACKAGE: ok = list(p, e, 0, elem_token_params, &f); break;
     case SIPUA_HDR_PRIVACY: {
         /* priv-value *( ";" priv-value ) */
@@ -527,7 +549,7 @@ static const sipua_hdr *first(const sipua_msg *m, sipua_hdr_id id)
 int sipua_msg_content_type(const sipua_msg *m, sipua_media_type *out)
 {
     const sipua_hdr *h = first(m, SIPUA_HDR_CONTENT_TYPE);
-    if (!out)
+    if (!m || !out)
         return SIPUA_EINVAL;
     if (!h)
         return SIPUA_ENOTFOUND;
@@ -540,7 +562,7 @@ int sipua_msg_content_type(const sipua_msg *m, sipua_media_type *out)
 static int u32_header(const sipua_msg *m, sipua_hdr_id id, uint32_t *out)
 {
     const sipua_hdr *h = first(m, id);
-    if (!out)
+    if (!m || !out)
         return SIPUA_EINVAL;
     if (!h)
         return SIPUA_ENOTFOUND;
@@ -566,7 +588,7 @@ int sipua_msg_rseq(const sipua_msg *m, uint32_t *out)
 int sipua_msg_rack(const sipua_msg *m, sipua_rack *out)
 {
     const sipua_hdr *h = first(m, SIPUA_HDR_RACK);
-    if (!out)
+    if (!m || !out)
         return SIPUA_EINVAL;
     if (!h)
         return SIPUA_ENOTFOUND;
@@ -577,7 +599,7 @@ int sipua_msg_rack(const sipua_msg *m, sipua_rack *out)
 static int nameaddr_header(const sipua_msg *m, sipua_hdr_id id, sipua_nameaddr *out)
 {
     const sipua_hdr *h = first(m, id);
-    if (!out)
+    if (!m || !out)
         return SIPUA_EINVAL;
     if (!h)
         return SIPUA_ENOTFOUND;
@@ -624,10 +646,13 @@ static int64_t param_number(sipua_str prm, const char *name)
 int sipua_msg_event(const sipua_msg *m, sipua_event_hdr *out)
 {
     const sipua_hdr *h = first(m, SIPUA_HDR_EVENT);
-    if (!out)
+    if (!m || !out)
         return SIPUA_EINVAL;
     if (!h)
         return SIPUA_ENOTFOUND;
+    const char *why, *at;
+    if (sipua__check_header(m, h, &why, &at) != 0)
+        return SIPUA_EPARSE;
     memset(out, 0, sizeof *out);
     if (token_with_params(h, &out->package, &out->params))
         return SIPUA_EPARSE;
@@ -638,10 +663,13 @@ int sipua_msg_event(const sipua_msg *m, sipua_event_hdr *out)
 int sipua_msg_subscription_state(const sipua_msg *m, sipua_substate *out)
 {
     const sipua_hdr *h = first(m, SIPUA_HDR_SUBSCRIPTION_STATE);
-    if (!out)
+    if (!m || !out)
         return SIPUA_EINVAL;
     if (!h)
         return SIPUA_ENOTFOUND;
+    const char *why, *at;
+    if (sipua__check_header(m, h, &why, &at) != 0)
+        return SIPUA_EPARSE;
     memset(out, 0, sizeof *out);
     if (token_with_params(h, &out->state, &out->params))
         return SIPUA_EPARSE;
@@ -654,10 +682,13 @@ int sipua_msg_subscription_state(const sipua_msg *m, sipua_substate *out)
 int sipua_msg_reason_hdr(const sipua_msg *m, sipua_reason *out)
 {
     const sipua_hdr *h = first(m, SIPUA_HDR_REASON);
-    if (!out)
+    if (!m || !out)
         return SIPUA_EINVAL;
     if (!h)
         return SIPUA_ENOTFOUND;
+    const char *why, *at;
+    if (sipua__check_header(m, h, &why, &at) != 0)
+        return SIPUA_EPARSE;
     memset(out, 0, sizeof *out);
     if (token_with_params(h, &out->protocol, &out->params))
         return SIPUA_EPARSE;

@@ -191,7 +191,7 @@ static const char *nameaddr(const char *p, const char *end, sipua_nameaddr *na, 
         return NULL;
     if (p > pb) {
         const char *s = skip_lws(pb, p);
-        na->params = mkstr(s + 1, p); /* after the first ';' */
+        na->params = mkstr(skip_lws(s + 1, p), p); /* after the first ';' */
     }
     p = skip_lws(p, end);
     if (p < end && !(list && *p == ',')) {

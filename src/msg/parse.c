@@ -43,6 +43,8 @@ sipua_msg *sipua_msg_new(const sipua_msg_limits *limits, const sipua_allocator *
     m->alloc = *alloc;
     m->limits = l;
     m->cap = l.max_headers;
+    m->content_length = -1;
+    m->max_forwards = -1;
     m->hdrs = alloc->alloc(m->cap * sizeof *m->hdrs, alloc->user);
     if (!m->hdrs) {
         alloc->free(m, alloc->user);
@@ -600,7 +602,7 @@ int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
             return incomplete(m, stream, limit_end < end, eol ? eol + 1 : end);
         if (c0 == ' ' || c0 == '\t')
             return fail_now(m, SIPUA_EPARSE, "continuation line without a header", line);
-        if ((size_t)(eol - line) > m->limits.max_header_len)
+        if ((size_t)(eol - line) - (eol[-1] == '\r') > m->limits.max_header_len)
             return fail_now(m, SIPUA_ELIMIT, "header field longer than the limit", line);
         if (m->nhdrs >= m->cap)
             return fail_now(m, SIPUA_ELIMIT, "more header fields than the limit allows", line);
