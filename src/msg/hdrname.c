@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "msg/chars.h"
+#include "msg/internal.h"
 #include "sipua/msg.h"
 
 /* Header names are tokens, in which only letters change under | 0x20,
@@ -438,6 +439,335 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
             return SIPUA_HDR_OTHER;
         default: return SIPUA_HDR_OTHER;
         }
+    default: return SIPUA_HDR_OTHER;
+    }
+}
+
+sipua_hdr_id sipua__hdr_match(const char *p, size_t *name_len)
+{
+    /* the caller guarantees 16 readable bytes at p */
+    uint64_t w0, w1;
+    memcpy(&w0, p, 8);
+    memcpy(&w1, p + 8, 8);
+    if (p[1] == ':') {
+        *name_len = 1;
+        switch (p[0] | 0x20) {
+        case 'a': return SIPUA_HDR_ACCEPT_CONTACT;
+        case 'b': return SIPUA_HDR_REFERRED_BY;
+        case 'c': return SIPUA_HDR_CONTENT_TYPE;
+        case 'd': return SIPUA_HDR_REQUEST_DISPOSITION;
+        case 'e': return SIPUA_HDR_CONTENT_ENCODING;
+        case 'f': return SIPUA_HDR_FROM;
+        case 'i': return SIPUA_HDR_CALL_ID;
+        case 'j': return SIPUA_HDR_REJECT_CONTACT;
+        case 'k': return SIPUA_HDR_SUPPORTED;
+        case 'l': return SIPUA_HDR_CONTENT_LENGTH;
+        case 'm': return SIPUA_HDR_CONTACT;
+        case 'o': return SIPUA_HDR_EVENT;
+        case 'r': return SIPUA_HDR_REFER_TO;
+        case 's': return SIPUA_HDR_SUBJECT;
+        case 't': return SIPUA_HDR_TO;
+        case 'u': return SIPUA_HDR_ALLOW_EVENTS;
+        case 'v': return SIPUA_HDR_VIA;
+        case 'x': return SIPUA_HDR_SESSION_EXPIRES;
+        case 'y': return SIPUA_HDR_IDENTITY;
+        default: return SIPUA_HDR_OTHER;
+        }
+    }
+    switch (p[0] | 0x20) {
+    case 'a':
+        if (((w0 | 0x202020202020ull) & 0xffffffffffffffull) == 0x3a747065636361ull) {
+            *name_len = 6;
+            return SIPUA_HDR_ACCEPT;
+        }
+        if (((w0 | 0x2000202020202020ull) & 0xffffffffffffffffull) == 0x652d747065636361ull &&
+            ((w1 | 0x20202020202020ull) & 0xffffffffffffffffull) == 0x3a676e69646f636eull) {
+            *name_len = 15;
+            return SIPUA_HDR_ACCEPT_ENCODING;
+        }
+        if (((w0 | 0x2000202020202020ull) & 0xffffffffffffffffull) == 0x6c2d747065636361ull &&
+            ((w1 | 0x20202020202020ull) & 0xffffffffffffffffull) == 0x3a65676175676e61ull) {
+            *name_len = 15;
+            return SIPUA_HDR_ACCEPT_LANGUAGE;
+        }
+        if (((w0 | 0x2020202020ull) & 0xffffffffffffull) == 0x3a776f6c6c61ull) {
+            *name_len = 5;
+            return SIPUA_HDR_ALLOW;
+        }
+        if (((w0 | 0x2020002020202020ull) & 0xffffffffffffffffull) == 0x76652d776f6c6c61ull &&
+            ((w1 | 0x20202020ull) & 0xffffffffffull) == 0x3a73746e65ull) {
+            *name_len = 12;
+            return SIPUA_HDR_ALLOW_EVENTS;
+        }
+        if (((w0 | 0x2020202020202020ull) & 0xffffffffffffffffull) == 0x7a69726f68747561ull &&
+            ((w1 | 0x2020202020ull) & 0xffffffffffffull) == 0x3a6e6f697461ull) {
+            *name_len = 13;
+            return SIPUA_HDR_AUTHORIZATION;
+        }
+        if (((w0 | 0x2020002020202020ull) & 0xffffffffffffffffull) == 0x6e692d7472656c61ull &&
+            ((w1 | 0x2020ull) & 0xffffffull) == 0x3a6f66ull) {
+            *name_len = 10;
+            return SIPUA_HDR_ALERT_INFO;
+        }
+        if (((w0 | 0x2000202020202020ull) & 0xffffffffffffffffull) == 0x632d747065636361ull &&
+            ((w1 | 0x202020202020ull) & 0xffffffffffffffull) == 0x3a746361746e6full) {
+            *name_len = 14;
+            return SIPUA_HDR_ACCEPT_CONTACT;
+        }
+        return SIPUA_HDR_OTHER;
+    case 'c':
+        if (((w0 | 0x20200020202020ull) & 0xffffffffffffffffull) == 0x3a64692d6c6c6163ull) {
+            *name_len = 7;
+            return SIPUA_HDR_CALL_ID;
+        }
+        if (((w0 | 0x20202020ull) & 0xffffffffffull) == 0x3a71657363ull) {
+            *name_len = 4;
+            return SIPUA_HDR_CSEQ;
+        }
+        if (((w0 | 0x20202020202020ull) & 0xffffffffffffffffull) == 0x3a746361746e6f63ull) {
+            *name_len = 7;
+            return SIPUA_HDR_CONTACT;
+        }
+        if (((w0 | 0x20202020202020ull) & 0xffffffffffffffffull) == 0x2d746e65746e6f63ull &&
+            ((w1 | 0x202020202020ull) & 0xffffffffffffffull) == 0x3a6874676e656cull) {
+            *name_len = 14;
+            return SIPUA_HDR_CONTENT_LENGTH;
+        }
+        if (((w0 | 0x20202020202020ull) & 0xffffffffffffffffull) == 0x2d746e65746e6f63ull &&
+            ((w1 | 0x20202020ull) & 0xffffffffffull) == 0x3a65707974ull) {
+            *name_len = 12;
+            return SIPUA_HDR_CONTENT_TYPE;
+        }
+        if (((w0 | 0x2020200020202020ull) & 0xffffffffffffffffull) == 0x666e692d6c6c6163ull &&
+            ((w1 | 0x20ull) & 0xffffull) == 0x3a6full) {
+            *name_len = 9;
+            return SIPUA_HDR_CALL_INFO;
+        }
+        return SIPUA_HDR_OTHER;
+    case 'd':
+        if (((w0 | 0x20202020ull) & 0xffffffffffull) == 0x3a65746164ull) {
+            *name_len = 4;
+            return SIPUA_HDR_DATE;
+        }
+        return SIPUA_HDR_OTHER;
+    case 'e':
+        if (((w0 | 0x20202020202020ull) & 0xffffffffffffffffull) == 0x3a73657269707865ull) {
+            *name_len = 7;
+            return SIPUA_HDR_EXPIRES;
+        }
+        if (((w0 | 0x2020202020ull) & 0xffffffffffffull) == 0x3a746e657665ull) {
+            *name_len = 5;
+            return SIPUA_HDR_EVENT;
+        }
+        if (((w0 | 0x2020002020202020ull) & 0xffffffffffffffffull) == 0x6e692d726f727265ull &&
+            ((w1 | 0x2020ull) & 0xffffffull) == 0x3a6f66ull) {
+            *name_len = 10;
+            return SIPUA_HDR_ERROR_INFO;
+        }
+        return SIPUA_HDR_OTHER;
+    case 'f':
+        if (((w0 | 0x20202020ull) & 0xffffffffffull) == 0x3a6d6f7266ull) {
+            *name_len = 4;
+            return SIPUA_HDR_FROM;
+        }
+        return SIPUA_HDR_OTHER;
+    case 'i':
+        if (((w0 | 0x2020202020002020ull) & 0xffffffffffffffffull) == 0x796c7065722d6e69ull &&
+            ((w1 | 0x202000ull) & 0xffffffffull) == 0x3a6f742dull) {
+            *name_len = 11;
+            return SIPUA_HDR_IN_REPLY_TO;
+        }
+        if (((w0 | 0x2020202020202020ull) & 0xffffffffffffffffull) == 0x797469746e656469ull &&
+            ((w1 | 0x0ull) & 0xffull) == 0x3aull) {
+            *name_len = 8;
+            return SIPUA_HDR_IDENTITY;
+        }
+        if (((w0 | 0x2020200020202020ull) & 0xffffffffffffffffull) == 0x6361702d6f666e69ull &&
+            ((w1 | 0x20202020ull) & 0xffffffffffull) == 0x3a6567616bull) {
+            *name_len = 12;
+            return SIPUA_HDR_INFO_PACKAGE;
+        }
+        return SIPUA_HDR_OTHER;
+    case 'm':
+        if (((w0 | 0x2020202000202020ull) & 0xffffffffffffffffull) == 0x77726f662d78616dull &&
+            ((w1 | 0x20202020ull) & 0xffffffffffull) == 0x3a73647261ull) {
+            *name_len = 12;
+            return SIPUA_HDR_MAX_FORWARDS;
+        }
+        if (((w0 | 0x2020202000202020ull) & 0xffffffffffffffffull) == 0x697078652d6e696dull &&
+            ((w1 | 0x202020ull) & 0xffffffffull) == 0x3a736572ull) {
+            *name_len = 11;
+            return SIPUA_HDR_MIN_EXPIRES;
+        }
+        if (((w0 | 0x202000202020ull) & 0xffffffffffffffull) == 0x3a65732d6e696dull) {
+            *name_len = 6;
+            return SIPUA_HDR_MIN_SE;
+        }
+        if (((w0 | 0x2020200020202020ull) & 0xffffffffffffffffull) == 0x7265762d656d696dull &&
+            ((w1 | 0x20202020ull) & 0xffffffffffull) == 0x3a6e6f6973ull) {
+            *name_len = 12;
+            return SIPUA_HDR_MIME_VERSION;
+        }
+        return SIPUA_HDR_OTHER;
+    case 'o':
+        if (((w0 | 0x2020202020202020ull) & 0xffffffffffffffffull) == 0x617a696e6167726full &&
+            ((w1 | 0x20202020ull) & 0xffffffffffull) == 0x3a6e6f6974ull) {
+            *name_len = 12;
+            return SIPUA_HDR_ORGANIZATION;
+        }
+        return SIPUA_HDR_OTHER;
+    case 'p':
+        if (((w0 | 0x2020002020202020ull) & 0xffffffffffffffffull) == 0x65722d79786f7270ull &&
+            ((w1 | 0x2020202020ull) & 0xffffffffffffull) == 0x3a6572697571ull) {
+            *name_len = 13;
+            return SIPUA_HDR_PROXY_REQUIRE;
+        }
+        if (((w0 | 0x2020202020202020ull) & 0xffffffffffffffffull) == 0x797469726f697270ull &&
+            ((w1 | 0x0ull) & 0xffull) == 0x3aull) {
+            *name_len = 8;
+            return SIPUA_HDR_PRIORITY;
+        }
+        if (((w0 | 0x20202020202020ull) & 0xffffffffffffffffull) == 0x3a79636176697270ull) {
+            *name_len = 7;
+            return SIPUA_HDR_PRIVACY;
+        }
+        if (((w0 | 0x20202020ull) & 0xffffffffffull) == 0x3a68746170ull) {
+            *name_len = 4;
+            return SIPUA_HDR_PATH;
+        }
+        return SIPUA_HDR_OTHER;
+    case 'r':
+        if (((w0 | 0x2020202020ull) & 0xffffffffffffull) == 0x3a6574756f72ull) {
+            *name_len = 5;
+            return SIPUA_HDR_ROUTE;
+        }
+        if (((w0 | 0x2000202020202020ull) & 0xffffffffffffffffull) == 0x722d64726f636572ull &&
+            ((w1 | 0x20202020ull) & 0xffffffffffull) == 0x3a6574756full) {
+            *name_len = 12;
+            return SIPUA_HDR_RECORD_ROUTE;
+        }
+        if (((w0 | 0x20202020202020ull) & 0xffffffffffffffffull) == 0x3a65726975716572ull) {
+            *name_len = 7;
+            return SIPUA_HDR_REQUIRE;
+        }
+        if (((w0 | 0x2020002020202020ull) & 0xffffffffffffffffull) == 0x66612d7972746572ull &&
+            ((w1 | 0x202020ull) & 0xffffffffull) == 0x3a726574ull) {
+            *name_len = 11;
+            return SIPUA_HDR_RETRY_AFTER;
+        }
+        if (((w0 | 0x20202020ull) & 0xffffffffffull) == 0x3a71657372ull) {
+            *name_len = 4;
+            return SIPUA_HDR_RSEQ;
+        }
+        if (((w0 | 0x20202020ull) & 0xffffffffffull) == 0x3a6b636172ull) {
+            *name_len = 4;
+            return SIPUA_HDR_RACK;
+        }
+        if (((w0 | 0x2020002020202020ull) & 0xffffffffffffffffull) == 0x6f742d7265666572ull &&
+            ((w1 | 0x0ull) & 0xffull) == 0x3aull) {
+            *name_len = 8;
+            return SIPUA_HDR_REFER_TO;
+        }
+        if (((w0 | 0x2020202020202020ull) & 0xffffffffffffffffull) == 0x6465727265666572ull &&
+            ((w1 | 0x202000ull) & 0xffffffffull) == 0x3a79622dull) {
+            *name_len = 11;
+            return SIPUA_HDR_REFERRED_BY;
+        }
+        if (((w0 | 0x2020202020202020ull) & 0xffffffffffffffffull) == 0x736563616c706572ull &&
+            ((w1 | 0x0ull) & 0xffull) == 0x3aull) {
+            *name_len = 8;
+            return SIPUA_HDR_REPLACES;
+        }
+        if (((w0 | 0x202020202020ull) & 0xffffffffffffffull) == 0x3a6e6f73616572ull) {
+            *name_len = 6;
+            return SIPUA_HDR_REASON;
+        }
+        if (((w0 | 0x2020002020202020ull) & 0xffffffffffffffffull) == 0x6f742d796c706572ull &&
+            ((w1 | 0x0ull) & 0xffull) == 0x3aull) {
+            *name_len = 8;
+            return SIPUA_HDR_REPLY_TO;
+        }
+        if (((w0 | 0x2000202020202020ull) & 0xffffffffffffffffull) == 0x632d7463656a6572ull &&
+            ((w1 | 0x202020202020ull) & 0xffffffffffffffull) == 0x3a746361746e6full) {
+            *name_len = 14;
+            return SIPUA_HDR_REJECT_CONTACT;
+        }
+        if (((w0 | 0x2020200020202020ull) & 0xffffffffffffffffull) == 0x666e692d76636572ull &&
+            ((w1 | 0x20ull) & 0xffffull) == 0x3a6full) {
+            *name_len = 9;
+            return SIPUA_HDR_RECV_INFO;
+        }
+        return SIPUA_HDR_OTHER;
+    case 's':
+        if (((w0 | 0x2020202020202020ull) & 0xffffffffffffffffull) == 0x6574726f70707573ull &&
+            ((w1 | 0x20ull) & 0xffffull) == 0x3a64ull) {
+            *name_len = 9;
+            return SIPUA_HDR_SUPPORTED;
+        }
+        if (((w0 | 0x20202020202020ull) & 0xffffffffffffffffull) == 0x2d6e6f6973736573ull &&
+            ((w1 | 0x20202020202020ull) & 0xffffffffffffffffull) == 0x3a73657269707865ull) {
+            *name_len = 15;
+            return SIPUA_HDR_SESSION_EXPIRES;
+        }
+        if (((w0 | 0x20202020202020ull) & 0xffffffffffffffffull) == 0x3a7463656a627573ull) {
+            *name_len = 7;
+            return SIPUA_HDR_SUBJECT;
+        }
+        if (((w0 | 0x202020202020ull) & 0xffffffffffffffull) == 0x3a726576726573ull) {
+            *name_len = 6;
+            return SIPUA_HDR_SERVER;
+        }
+        if (((w0 | 0x20202020202020ull) & 0xffffffffffffffffull) == 0x2d65636976726573ull &&
+            ((w1 | 0x2020202020ull) & 0xffffffffffffull) == 0x3a6574756f72ull) {
+            *name_len = 13;
+            return SIPUA_HDR_SERVICE_ROUTE;
+        }
+        if (((w0 | 0x2020202000202020ull) & 0xffffffffffffffffull) == 0x676174652d706973ull &&
+            ((w1 | 0x0ull) & 0xffull) == 0x3aull) {
+            *name_len = 8;
+            return SIPUA_HDR_SIP_ETAG;
+        }
+        if (((w0 | 0x2000202000202020ull) & 0xffffffffffffffffull) == 0x6d2d66692d706973ull &&
+            ((w1 | 0x20202020ull) & 0xffffffffffull) == 0x3a68637461ull) {
+            *name_len = 12;
+            return SIPUA_HDR_SIP_IF_MATCH;
+        }
+        return SIPUA_HDR_OTHER;
+    case 't':
+        if (((w0 | 0x2020ull) & 0xffffffull) == 0x3a6f74ull) {
+            *name_len = 2;
+            return SIPUA_HDR_TO;
+        }
+        if (((w0 | 0x2020202020202020ull) & 0xffffffffffffffffull) == 0x6d617473656d6974ull &&
+            ((w1 | 0x20ull) & 0xffffull) == 0x3a70ull) {
+            *name_len = 9;
+            return SIPUA_HDR_TIMESTAMP;
+        }
+        return SIPUA_HDR_OTHER;
+    case 'u':
+        if (((w0 | 0x2020202020202020ull) & 0xffffffffffffffffull) == 0x726f707075736e75ull &&
+            ((w1 | 0x202020ull) & 0xffffffffull) == 0x3a646574ull) {
+            *name_len = 11;
+            return SIPUA_HDR_UNSUPPORTED;
+        }
+        if (((w0 | 0x2020200020202020ull) & 0xffffffffffffffffull) == 0x6567612d72657375ull &&
+            ((w1 | 0x2020ull) & 0xffffffull) == 0x3a746eull) {
+            *name_len = 10;
+            return SIPUA_HDR_USER_AGENT;
+        }
+        return SIPUA_HDR_OTHER;
+    case 'v':
+        if (((w0 | 0x202020ull) & 0xffffffffull) == 0x3a616976ull) {
+            *name_len = 3;
+            return SIPUA_HDR_VIA;
+        }
+        return SIPUA_HDR_OTHER;
+    case 'w':
+        if (((w0 | 0x20202020202020ull) & 0xffffffffffffffffull) == 0x3a676e696e726177ull) {
+            *name_len = 7;
+            return SIPUA_HDR_WARNING;
+        }
+        return SIPUA_HDR_OTHER;
     default: return SIPUA_HDR_OTHER;
     }
 }

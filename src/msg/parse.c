@@ -523,6 +523,22 @@ static inline const char *line_end(const char *p, const char *end, const char **
     return NULL;
 }
 
+/* The first '\n' at or after p, or NULL. */
+static inline const char *nl_find(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n');
+    while (end - p >= 16) {
+        unsigned mn = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), nl));
+        if (mn)
+            return p + __builtin_ctz(mn);
+        p += 16;
+    }
+#endif
+    return p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+}
+
 /* The header section ran out: more bytes on a stream, a limit, or an
  * unterminated header section in a datagram. */
 static int incomplete(sipua_msg *m, int stream, int over_limit, const char *at)
@@ -588,15 +604,21 @@ int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
         }
         lineno++;
         const char *colon;
-        eol = line_end(line, limit_end, &colon);
+        size_t nlen;
+        /* A field written "Name:" with a known name is recognised from its
+         * first bytes; anything else takes the general path. */
+        sipua_hdr_id id = SIPUA_HDR_OTHER;
+        if (limit_end - line >= 16 && (id = sipua__hdr_match(line, &nlen)) != SIPUA_HDR_OTHER) {
+            colon = line + nlen;
+            eol = nl_find(colon + 1, limit_end);
+        } else {
+            eol = line_end(line, limit_end, &colon);
+        }
         /* folding: a line starting with SP or HT continues the field */
         uint32_t folds = 0;
         while (eol && eol + 1 < limit_end && (eol[1] == ' ' || eol[1] == '\t')) {
-            const char *more_colon;
             folds++;
-            eol = line_end(eol + 1, limit_end, &more_colon);
-            if (!colon)
-                colon = more_colon;
+            eol = nl_find(eol + 1, limit_end);
         }
         if (!eol || eol + 1 >= limit_end)
             return incomplete(m, stream, limit_end < end, eol ? eol + 1 : end);
@@ -606,23 +628,29 @@ int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
             return fail_now(m, SIPUA_ELIMIT, "header field longer than the limit", line);
         if (m->nhdrs >= m->cap)
             return fail_now(m, SIPUA_ELIMIT, "more header fields than the limit allows", line);
-        /* The name ends at the first ':' (names cannot hold one). A name
-         * that classifies as a known header is a token by construction;
-         * only extension names need their characters checked. */
         const char *ce = (eol[-1] == '\r') ? eol - 1 : eol;
-        if (!colon || colon >= ce)
-            return fail_now(m, SIPUA_EPARSE, "missing ':' after the header name", line);
-        const char *ne = colon;
-        while (ne > line && (ne[-1] == ' ' || ne[-1] == '\t'))
-            ne--;
         sipua_hdr *h = &m->hdrs[m->nhdrs++];
-        h->name = mkstr(line, ne);
-        h->id = sipua_hdr_id_from_name(h->name);
-        if (h->id == SIPUA_HDR_OTHER) {
-            const char *bad_at = cc_span(line, ne, CC_TOKEN);
-            if (bad_at != ne || ne == line)
-                return fail_now(m, SIPUA_EPARSE, "malformed header name", bad_at);
+        if (id != SIPUA_HDR_OTHER) {
+            h->name = mkstr(line, colon);
+        } else {
+            /* The name ends at the first ':' (names cannot hold one). A
+             * name that classifies as a known header is a token by
+             * construction; only extension names need their characters
+             * checked. */
+            if (!colon || colon >= ce)
+                return fail_now(m, SIPUA_EPARSE, "missing ':' after the header name", line);
+            const char *ne = colon;
+            while (ne > line && (ne[-1] == ' ' || ne[-1] == '\t'))
+                ne--;
+            h->name = mkstr(line, ne);
+            id = sipua_hdr_id_from_name(h->name);
+            if (id == SIPUA_HDR_OTHER) {
+                const char *bad_at = cc_span(line, ne, CC_TOKEN);
+                if (bad_at != ne || ne == line)
+                    return fail_now(m, SIPUA_EPARSE, "malformed header name", bad_at);
+            }
         }
+        h->id = id;
         const char *vb = skip_lws(colon + 1, ce);
         h->value = mkstr(vb, rtrim(vb, ce));
         h->line = lineno;

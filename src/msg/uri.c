@@ -267,10 +267,24 @@ static int parse_tel(const char *p, const char *end, sipua_uri *u)
 
 int sipua__uri_parse(const char *p, const char *end, sipua_uri *u)
 {
-    memset(u, 0, sizeof *u);
+    static const sipua_str none = {NULL, 0};
+    u->user = u->password = u->host = u->params = u->headers = none;
+    u->host_kind = SIPUA_HOST_NONE;
+    u->port = 0;
     u->whole = mkstr(p, end);
-    /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
     const char *s = p;
+    /* "sip:" in one comparison; other schemes by the grammar:
+     * scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+    if (end - p > 4) {
+        uint32_t w;
+        memcpy(&w, p, 4);
+        if ((w | 0x00202020u) == 0x3a706973u) { /* "sip:" */
+            u->scheme = mkstr(p, p + 3);
+            u->opaque = mkstr(p + 4, end);
+            u->scheme_id = SIPUA_URI_SIP;
+            return parse_sip(p + 4, end, u);
+        }
+    }
     if (p >= end || !cc_is(*p, CC_ALPHA))
         return SIPUA_EPARSE;
     while (p < end && (cc_is(*p, CC_ALPHA | CC_DIGIT) || *p == '+' || *p == '-' || *p == '.'))
@@ -281,7 +295,7 @@ int sipua__uri_parse(const char *p, const char *end, sipua_uri *u)
     size_t sl = (size_t)(p - s);
     p++;
     u->opaque = mkstr(p, end);
-    if (sl == 3 && (s[0] | 0x20) == 's' && (s[1] | 0x20) == 'i' && (s[2] | 0x20) == 'p') {
+    if (sl == 3 && span_ieq(s, 3, "sip", 3)) {
         u->scheme_id = SIPUA_URI_SIP;
         return parse_sip(p, end, u);
     }
