@@ -8,6 +8,15 @@
  * checked on arrival; every other header is parsed on first access, or all
  * at once by sipua_msg_parse_all().
  *
+ * On arrival, the top Via is taken apart whole and the other Via values are
+ * counted; From, To, Contact, Route and Record-Route are split into display
+ * name, URI and parameters (with the tag), and the URI inside is taken apart
+ * by the first sipua_msg_from()/_to()/_contact() call, which returns NULL
+ * when it is malformed. sipua_msg_parse_all() checks all of it: a message
+ * that passes it is well formed throughout. Accessors cache what they
+ * parse in the message object, so one message is not to be read from two
+ * threads at once.
+ *
  * Grammar: RFC 3261 section 25, with the compact header forms (section 7.3.3),
  * folding, comma-separated values, quoted strings and escapes; RFC 5118 IPv6
  * references. RFC 4475 decides what is accepted.
@@ -395,7 +404,10 @@ SIPUA_EXTERN const sipua_hdr *sipua_msg_find_name(const sipua_msg *msg, const ch
 SIPUA_EXTERN int sipua_msg_next_value(const sipua_msg *msg, sipua_hdr_id id, uint64_t *iter,
                                       sipua_str *value);
 
-/* The eager headers, parsed on arrival. NULL when absent. */
+/* The eager headers, parsed on arrival. NULL when absent; for From, To and
+ * Contact also NULL when the URI inside is malformed (the header itself is
+ * still there: sipua_msg_find() returns it, sipua_msg_parse_all() says
+ * what is wrong). */
 SIPUA_EXTERN const sipua_via *sipua_msg_top_via(const sipua_msg *msg);
 SIPUA_EXTERN size_t sipua_msg_via_count(const sipua_msg *msg);
 SIPUA_EXTERN const sipua_nameaddr *sipua_msg_from(const sipua_msg *msg);
