@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "sipua/msg.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------------ */
 /* failmalloc                                                          */
@@ -87,19 +88,8 @@ static void failmalloc_init(failmalloc *f, long fail_at)
     f->fail_at = fail_at;
 }
 
-static const char invite[] = "INVITE sip:bob@biloxi.com SIP/2.0\r\n"
-                             "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\r\n"
-                             "Max-Forwards: 70\r\n"
-                             "To: Bob <sip:bob@biloxi.com>\r\n"
-                             "From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"
-                             "Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n"
-                             "CSeq: 314159 INVITE\r\n"
-                             "Contact: <sip:alice@pc33.atlanta.com>\r\n"
-                             "Content-Type: application/sdp\r\n"
-                             "Expires: 60\r\n"
-                             "Content-Length: 5\r\n"
-                             "\r\n"
-                             "v=0\r\n";
+/* RFC 3261 4, the INVITE of the first example, with an Expires. */
+static const char invite[] = INVITE_HEAD "Expires: 60\r\n" INVITE_TAIL;
 
 /* ------------------------------------------------------------------ */
 /* Tests                                                               */

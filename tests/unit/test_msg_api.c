@@ -25,36 +25,10 @@
 #include <cmocka.h>
 
 #include "sipua/msg.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
-
-static sipua_str span(const char *s)
-{
-    sipua_str r = {s, strlen(s)};
-    return r;
-}
-
-/* A span equals a C string; NULL expects an absent span {NULL, 0}. */
-#define assert_span(s, lit) check_span((s), (lit), #s, __FILE__, __LINE__)
-
-static void check_span(sipua_str s, const char *lit, const char *expr, const char *file, int line)
-{
-    if (!lit) {
-        if (!s.p && !s.len)
-            return;
-        print_error("%s is \"%.*s\", expected absent\n", expr, (int)s.len, s.p ? s.p : "");
-        _fail(file, line);
-        return;
-    }
-    if (s.p && s.len == strlen(lit) && memcmp(s.p, lit, s.len) == 0)
-        return;
-    if (!s.p)
-        print_error("%s is absent, expected \"%s\"\n", expr, lit);
-    else
-        print_error("%s is \"%.*s\", expected \"%s\"\n", expr, (int)s.len, s.p, lit);
-    _fail(file, line);
-}
 
 /* Return codes by name, so that a failure says SIPUA_ENOTFOUND, not -8. */
 static const char *rc_name(int rc)
@@ -67,16 +41,7 @@ static const char *rc_name(int rc)
     }
 }
 
-#define assert_rc(got, want) check_rc((got), (want), #got, __FILE__, __LINE__)
-
-static void check_rc(int got, int want, const char *expr, const char *file, int line)
-{
-    if (got == want)
-        return;
-    print_error("%s: got %d (%s), expected %d (%s)\n", expr, got, rc_name(got), want,
-                rc_name(want));
-    _fail(file, line);
-}
+#define assert_rc(got, want) check_rc_named((got), (want), #got, 0, rc_name, __FILE__, __LINE__)
 
 /* The whole text parses as one datagram. */
 #define assert_parses(m, text) check_parse((m), (text), SIPUA_PARSE_DATAGRAM, __FILE__, __LINE__)
@@ -158,18 +123,7 @@ static int free_msg(void **state)
     "CSeq: 314159 INVITE\r\n"
 
 /* RFC 3261 4, the INVITE of the first example. */
-#define INVITE_VIA "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds"
-static const char invite[] = "INVITE sip:bob@biloxi.com SIP/2.0\r\n" INVITE_VIA "\r\n"
-                             "Max-Forwards: 70\r\n"
-                             "To: Bob <sip:bob@biloxi.com>\r\n"
-                             "From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"
-                             "Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n"
-                             "CSeq: 314159 INVITE\r\n"
-                             "Contact: <sip:alice@pc33.atlanta.com>\r\n"
-                             "Content-Type: application/sdp\r\n"
-                             "Content-Length: 5\r\n"
-                             "\r\n"
-                             "v=0\r\n";
+static const char invite[] = INVITE_HEAD INVITE_TAIL;
 
 static const char ringing[] =
     "SIP/2.0 180 Ringing\r\n"

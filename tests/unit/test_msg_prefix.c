@@ -37,6 +37,7 @@
 #include <cmocka.h>
 
 #include "sipua/msg.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------------ */
 /* Loading messages                                                    */
@@ -65,31 +66,13 @@ static const char *volatile current_path = "setup";
 static void watchdog(int sig)
 {
     (void)sig;
-    static const char head[] = "\ntest_msg_prefix: timed out (a hang?) while testing ";
-    const char *p = current_path;
-    size_t n = 0;
-    while (p[n])
-        n++;
-    (void)!write(2, head, sizeof head - 1);
-    (void)!write(2, p, n);
-    (void)!write(2, "\n", 1);
-    _exit(1);
+    watchdog_expired("test_msg_prefix", current_path);
 }
 
 static void set_add(msg_set *s, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail_msg("cannot open %s", path);
-        return;
-    }
-    struct stat st;
-    assert_int_equal(fstat(fileno(f), &st), 0);
-    size_t len = (size_t)st.st_size;
-    char *data = malloc(len ? len : 1);
-    assert_non_null(data);
-    assert_int_equal(fread(data, 1, len, f), len);
-    fclose(f);
+    size_t len = 0;
+    char *data = load_file(path, &len);
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 64;
         s->v = realloc(s->v, s->cap * sizeof *s->v);
@@ -107,12 +90,6 @@ static void set_free(msg_set *s)
         free(s->v[i].data);
     free(s->v);
     memset(s, 0, sizeof *s);
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -30,6 +30,7 @@
 #include <cmocka.h>
 
 #include "sipua/msg.h"
+#include "testutil.h"
 
 #define OUT_CAP (256 * 1024)
 
@@ -41,40 +42,11 @@ static const char *volatile current_path = "setup";
 static void watchdog(int sig)
 {
     (void)sig;
-    static const char head[] = "\ntest_msg_roundtrip: timed out (a hang?) while testing ";
-    const char *p = current_path;
-    size_t n = 0;
-    while (p[n])
-        n++;
-    (void)!write(2, head, sizeof head - 1);
-    (void)!write(2, p, n);
-    (void)!write(2, "\n", 1);
-    _exit(1);
+    watchdog_expired("test_msg_roundtrip", current_path);
 }
 
 /* ------------------------------------------------------------------ */
 /* Loading messages                                                    */
-
-static char *load(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    struct stat st;
-    assert_int_equal(fstat(fileno(f), &st), 0);
-    *len = (size_t)st.st_size;
-    char *data = malloc(*len ? *len : 1); /* exactly len octets: ASan sees over-reads */
-    assert_non_null(data);
-    assert_int_equal(fread(data, 1, *len, f), *len);
-    fclose(f);
-    return data;
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
 
 static int is_dir(const char *path)
 {
@@ -84,35 +56,6 @@ static int is_dir(const char *path)
 
 /* ------------------------------------------------------------------ */
 /* Semantic equality                                                   */
-
-static int is_lws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* Equal once every run of SP, HT, CR and LF counts as one SP. */
-static int lws_equal(sipua_str a, sipua_str b)
-{
-    size_t i = 0, j = 0;
-    for (;;) {
-        int wa = i < a.len && is_lws(a.p[i]), wb = j < b.len && is_lws(b.p[j]);
-        if (wa != wb)
-            return 0;
-        if (wa) {
-            while (i < a.len && is_lws(a.p[i]))
-                i++;
-            while (j < b.len && is_lws(b.p[j]))
-                j++;
-            continue;
-        }
-        if (i == a.len || j == b.len)
-            return i == a.len && j == b.len;
-        if (a.p[i] != b.p[j])
-            return 0;
-        i++;
-        j++;
-    }
-}
 
 static int same(sipua_str a, sipua_str b)
 {
@@ -177,7 +120,7 @@ static void round_trip(const char *path)
 {
     size_t len = 0;
     current_path = path;
-    char *data = load(path, &len);
+    char *data = load_file(path, &len);
     sipua_msg *m = sipua_msg_new(NULL, NULL), *m2 = sipua_msg_new(NULL, NULL),
               *m3 = sipua_msg_new(NULL, NULL);
     char *out = malloc(OUT_CAP), *out2 = malloc(OUT_CAP);

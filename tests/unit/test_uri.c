@@ -23,47 +23,17 @@
 #include <cmocka.h>
 
 #include "sipua/msg.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
-
-static sipua_str span(const char *s)
-{
-    sipua_str r = {s, strlen(s)};
-    return r;
-}
-
-/* A span equals a C string; NULL expects an absent span {NULL, 0}. */
-#define assert_span(s, lit) check_span((s), (lit), #s, __FILE__, __LINE__)
-
-static void check_span(sipua_str s, const char *lit, const char *expr, const char *file, int line)
-{
-    if (!lit) {
-        if (!s.p && !s.len)
-            return;
-        print_error("%s is \"%.*s\", expected absent\n", expr, (int)s.len, s.p ? s.p : "");
-        _fail(file, line);
-        return;
-    }
-    if (s.p && s.len == strlen(lit) && memcmp(s.p, lit, s.len) == 0)
-        return;
-    if (!s.p)
-        print_error("%s is absent, expected \"%s\"\n", expr, lit);
-    else
-        print_error("%s is \"%.*s\", expected \"%s\"\n", expr, (int)s.len, s.p, lit);
-    _fail(file, line);
-}
 
 /* A call's return code, with the input named when it differs. */
 #define assert_rc(got, want, input) check_rc((got), (want), (input), __FILE__, __LINE__)
 
 static void check_rc(int got, int want, const char *input, const char *file, int line)
 {
-    if (got == want)
-        return;
-    print_error("\"%s\": got %d (%s), expected %d (%s)\n", input, got, sipua_err_name(got), want,
-                sipua_err_name(want));
-    _fail(file, line);
+    check_rc_named(got, want, input, 1, sipua_err_name, file, line);
 }
 
 #define assert_uri(text, u)      assert_rc(sipua_uri_parse(span(text), (u)), 0, (text))
