@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sipua/base.h"
 
@@ -59,9 +60,12 @@ static inline const char *cc_span(const char *p, const char *end, unsigned cls)
  * white space here. */
 static inline const char *skip_lws(const char *p, const char *end)
 {
-    while (p < end && (sipua__chars[(unsigned char)*p] & CC_LWS)) {
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c > ' ')
+            break; /* the usual case, tested first: no LWS octet is above SP */
         /* a CR counts only as the start of a fold (CRLF then a blank) */
-        if (*p == '\r' && (end - p < 2 || p[1] != '\n'))
+        if (!(c == ' ' || c == '\t' || c == '\n' || (c == '\r' && end - p >= 2 && p[1] == '\n')))
             break;
         p++;
     }
@@ -105,6 +109,27 @@ static inline int span_ieq(const char *p, size_t n, const char *lit, size_t litl
     return 1;
 }
 
+/* span_ieq for a literal made of letters only, where | 0x20 folds the case
+ * exactly (it maps no other octet onto a lower-case letter): four octets at
+ * a time, the literal's words folding to constants. */
+static inline int span_ieq_alpha(const char *p, size_t n, const char *lit, size_t litlen)
+{
+    if (n != litlen)
+        return 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t a, b;
+        memcpy(&a, p + i, 4);
+        memcpy(&b, lit + i, 4);
+        if ((a | 0x20202020u) != b)
+            return 0;
+    }
+    for (; i < n; i++)
+        if ((p[i] | 0x20) != lit[i])
+            return 0;
+    return 1;
+}
+
 /* Scans characters of a class where %HH escapes are also allowed. Returns
  * the first position that is neither, or NULL at a malformed escape. */
 const char *sipua__span_escaped(const char *p, const char *end, unsigned cls);
@@ -116,6 +141,55 @@ const char *sipua__quoted(const char *p, const char *end);
 /* Parses a decimal number of at most `max`; returns the position after the
  * digits or NULL when there are none or the value is larger than max. */
 const char *sipua__u64(const char *p, const char *end, uint64_t max, uint64_t *out);
+
+/* sipua__u64 with the usual short numbers (CSeq, ports, lengths) done
+ * inline: 1 to 7 digits, then a non-digit or the end, at most max. Any
+ * other input goes to sipua__u64, so the result is always its result. */
+static inline const char *dec_u64(const char *p, const char *end, uint64_t max, uint64_t *out)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    uint64_t v = 0;
+    const char *q = p;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (end - p >= 8) {
+        /* eight octets at once, the first in the low byte: a byte is a
+         * digit when its high nibble is 3 and stays 3 after adding 6. A
+         * carry out of a non-digit can only reach the bytes after it. */
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t bad =
+            ((w & 0xf0 * ones) ^ 0x30 * ones) | (((w + 6 * ones) & 0xf0 * ones) ^ 0x30 * ones);
+        if (bad) {
+            unsigned n = (unsigned)__builtin_ctzll(bad) >> 3;
+            if (n > 0) {
+                /* the digits' values moved to the top bytes, zeros below
+                 * (leading zeros), then summed pairwise: 2, 4, 8 digits */
+                uint64_t x = (w - 0x30 * ones) << (8 * (8 - n));
+                x = ((x & 0x0f0f0f0f0f0f0f0full) * 2561) >> 8;
+                x = ((x & 0x00ff00ff00ff00ffull) * 6553601) >> 16;
+                x = ((x & 0x0000ffff0000ffffull) * 42949672960001ull) >> 32;
+                if (x <= max) {
+                    *out = x;
+                    return p + n;
+                }
+            }
+        }
+        return sipua__u64(p, end, max, out);
+    }
+#endif
+    unsigned d;
+    while (q < end && (d = (unsigned)(*q - '0')) < 10) {
+        v = v * 10 + d;
+        q++;
+    }
+    /* at most seven digits read (fewer than eight octets, or a big-endian
+     * machine that stopped at eight): no overflow */
+    if (q > p && q - p < 8 && v <= max) {
+        *out = v;
+        return q;
+    }
+    return sipua__u64(p, end, max, out);
+}
 
 /* Trims trailing linear white space of [b, e). */
 static inline const char *rtrim(const char *b, const char *e)

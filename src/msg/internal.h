@@ -45,6 +45,14 @@ struct sipua_msg {
     sipua_msg_error err;
 };
 
+/* Keeps a function out of line: for the rare paths, and where a call is
+ * cheaper than the registers an inlined body would take from its caller. */
+#if defined(__GNUC__)
+#define SIPUA_NOINLINE __attribute__((noinline))
+#else
+#define SIPUA_NOINLINE
+#endif
+
 /* Where and why a scanner failed. */
 typedef struct sipua__fault {
     const char *why;

@@ -1,5 +1,6 @@
 /* Lexing helpers shared by the header parsers. */
 #include "msg/chars.h"
+#include "msg/simd.h"
 
 const char *sipua__span_escaped(const char *p, const char *end, unsigned cls)
 {
@@ -20,8 +21,7 @@ const char *sipua__quoted(const char *p, const char *end)
 {
     p++; /* the opening quote */
     for (;;) {
-        while (p < end && (sipua__chars[(unsigned char)*p] & CC_QDTEXT))
-            p++;
+        p = span_qdtext(p, end);
         if (p >= end)
             return NULL;
         unsigned char c = (unsigned char)*p;

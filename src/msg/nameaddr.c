@@ -185,6 +185,22 @@ static const char *nameaddr(const char *p, const char *end, sipua_nameaddr *na, 
             return NULL;
         }
     }
+    /* the usual endings: nothing after the address, or only ";tag=" and a
+     * token (the general path below gives the same result for both) */
+    if (p == end)
+        return p;
+    if (*p == ';' && end - p > 5) {
+        uint32_t w;
+        memcpy(&w, p + 1, 4);
+        if ((w | 0x00202020u) == 0x3d676174u) { /* "tag=" */
+            const char *v = p + 5;
+            if (span_token(v, end) == end) {
+                na->tag = mkstr(v, end);
+                na->params = mkstr(p + 1, end);
+                return end;
+            }
+        }
+    }
     const char *pb = p;
     p = params_tag(p, end, list, why, &na->tag);
     if (!p)

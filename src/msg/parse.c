@@ -133,6 +133,13 @@ void sipua__msg_fail(sipua_msg *m, int code, const char *reason, const char *at,
 /* "SIP" "/" 1*DIGIT "." 1*DIGIT, case-insensitive; 2.0 only. */
 static int check_version(const char *p, const char *e)
 {
+    /* the usual "SIP/2.0" (any case for "sip") in one comparison */
+    if (e - p == 7) {
+        uint32_t w;
+        memcpy(&w, p, 4);
+        if ((w | 0x00202020u) == 0x2f706973u && p[4] == '2' && p[5] == '.' && p[6] == '0')
+            return 0;
+    }
     if (e - p < 7 || (p[0] | 0x20) != 's' || (p[1] | 0x20) != 'i' || (p[2] | 0x20) != 'p' ||
         p[3] != '/')
         return SIPUA_EPARSE;
@@ -304,7 +311,7 @@ static int count_values(sipua_msg *m, const sipua_hdr *h, const char *p, const c
 
 /* The top Via is taken apart now: the transaction layer reads it on every
  * message. The others are counted; sipua_msg_parse_all() checks them. */
-static int eager_via(sipua_msg *m, const sipua_hdr *h)
+SIPUA_NOINLINE static int eager_via(sipua_msg *m, const sipua_hdr *h)
 {
     const char *p = h->value.p, *e = p + h->value.len;
     if (m->via_count == 0) {
@@ -328,8 +335,8 @@ static int eager_via(sipua_msg *m, const sipua_hdr *h)
 
 /* A list of name-addr values (Contact, Route, Record-Route): each split into
  * display name, URI span and parameters; the URIs are taken apart later. */
-static int eager_addr_list(sipua_msg *m, const sipua_hdr *h, uint32_t *count, sipua_nameaddr *first,
-                           int flags)
+SIPUA_NOINLINE static int eager_addr_list(sipua_msg *m, const sipua_hdr *h, uint32_t *count,
+                                          sipua_nameaddr *first, int flags)
 {
     const char *p = h->value.p, *e = p + h->value.len;
     sipua__fault why = {NULL, NULL};
@@ -350,7 +357,7 @@ static int eager_addr_list(sipua_msg *m, const sipua_hdr *h, uint32_t *count, si
     }
 }
 
-static int eager_contact(sipua_msg *m, const sipua_hdr *h)
+SIPUA_NOINLINE static int eager_contact(sipua_msg *m, const sipua_hdr *h)
 {
     if (h->value.len == 1 && h->value.p[0] == '*') {
         if (m->contact_count || m->contact_star)
@@ -363,7 +370,7 @@ static int eager_contact(sipua_msg *m, const sipua_hdr *h)
     return eager_addr_list(m, h, &m->contact_count, &m->contact, 0);
 }
 
-static int eager_callid(sipua_msg *m, const sipua_hdr *h)
+SIPUA_NOINLINE static int eager_callid(sipua_msg *m, const sipua_hdr *h)
 {
     if (once(m, h, SEEN_(CALL_ID), "more than one Call-ID header"))
         return -1;
@@ -383,13 +390,13 @@ static int eager_callid(sipua_msg *m, const sipua_hdr *h)
     return 0;
 }
 
-static int eager_cseq(sipua_msg *m, const sipua_hdr *h)
+SIPUA_NOINLINE static int eager_cseq(sipua_msg *m, const sipua_hdr *h)
 {
     if (once(m, h, SEEN_(CSEQ), "more than one CSeq header"))
         return -1;
     const char *p = h->value.p, *e = p + h->value.len;
     uint64_t n;
-    const char *q = sipua__u64(p, e, UINT32_MAX, &n);
+    const char *q = dec_u64(p, e, UINT32_MAX, &n);
     if (!q)
         return bad(m, h,
                    (p < e && *p >= '0' && *p <= '9') ? "sequence number larger than 2**32-1"
@@ -398,12 +405,16 @@ static int eager_cseq(sipua_msg *m, const sipua_hdr *h)
     const char *mb = skip_lws(q, e);
     if (mb == q)
         return bad(m, h, "missing space before the method", q);
-    const char *me = cc_span(mb, e, CC_TOKEN);
-    if (me == mb || me != e)
-        return bad(m, h, "malformed method", mb);
+    /* a known method name is a token: only other names need the scan */
+    sipua_method id = sipua_method_from_str(mkstr(mb, e));
+    if (id == SIPUA_METHOD_OTHER) {
+        const char *me = cc_span(mb, e, CC_TOKEN);
+        if (me == mb || me != e)
+            return bad(m, h, "malformed method", mb);
+    }
     m->cseq.number = (uint32_t)n;
-    m->cseq.method_str = mkstr(mb, me);
-    m->cseq.method = sipua_method_from_str(m->cseq.method_str);
+    m->cseq.method_str = mkstr(mb, e);
+    m->cseq.method = id;
     return 0;
 }
 
@@ -411,7 +422,7 @@ static int eager_number(sipua_msg *m, const sipua_hdr *h, uint64_t max, uint64_t
                         const char *why_big)
 {
     const char *p = h->value.p, *e = p + h->value.len;
-    const char *q = sipua__u64(p, e, max, out);
+    const char *q = dec_u64(p, e, max, out);
     if (!q)
         return bad(m, h, (p < e && *p >= '0' && *p <= '9') ? why_big : "not a decimal number", p);
     if (q != e)
@@ -419,39 +430,52 @@ static int eager_number(sipua_msg *m, const sipua_hdr *h, uint64_t max, uint64_t
     return 0;
 }
 
-static int eager(sipua_msg *m, const sipua_hdr *h)
+SIPUA_NOINLINE static int eager_from_to(sipua_msg *m, const sipua_hdr *h, int from)
+{
+    sipua__fault why = {NULL, NULL};
+    if (once(m, h, from ? SEEN_(FROM) : SEEN_(TO),
+             from ? "more than one From header" : "more than one To header"))
+        return -1;
+    const char *e = h->value.p + h->value.len;
+    const char *r =
+        sipua__nameaddr(h->value.p, e, from ? &m->from : &m->to, SIPUA__NA_URI_LATER, &why);
+    if (!r)
+        return bad_fault(m, h, &why);
+    return 0;
+}
+
+SIPUA_NOINLINE static int eager_max_forwards(sipua_msg *m, const sipua_hdr *h)
 {
     uint64_t n;
+    if (once(m, h, SEEN_(MAX_FORWARDS), "more than one Max-Forwards header") ||
+        eager_number(m, h, 255, &n, "Max-Forwards larger than 255"))
+        return -1;
+    m->max_forwards = (int)n;
+    return 0;
+}
+
+SIPUA_NOINLINE static int eager_content_length(sipua_msg *m, const sipua_hdr *h)
+{
+    uint64_t n;
+    if (once(m, h, SEEN_(CONTENT_LENGTH), "more than one Content-Length header") ||
+        eager_number(m, h, UINT32_MAX, &n, "Content-Length too large"))
+        return -1;
+    m->content_length = (int64_t)n;
+    return 0;
+}
+
+/* Inlined into the header loop: the dispatch, done for most lines, is a
+ * jump table and one direct call. */
+static inline int eager(sipua_msg *m, const sipua_hdr *h)
+{
     switch (h->id) {
     case SIPUA_HDR_VIA: return eager_via(m, h);
-    case SIPUA_HDR_FROM:
-    case SIPUA_HDR_TO: {
-        int from = h->id == SIPUA_HDR_FROM;
-        sipua__fault why = {NULL, NULL};
-        if (once(m, h, from ? SEEN_(FROM) : SEEN_(TO),
-                 from ? "more than one From header" : "more than one To header"))
-            return -1;
-        const char *e = h->value.p + h->value.len;
-        const char *r =
-            sipua__nameaddr(h->value.p, e, from ? &m->from : &m->to, SIPUA__NA_URI_LATER, &why);
-        if (!r)
-            return bad_fault(m, h, &why);
-        return 0;
-    }
+    case SIPUA_HDR_FROM: return eager_from_to(m, h, 1);
+    case SIPUA_HDR_TO: return eager_from_to(m, h, 0);
     case SIPUA_HDR_CALL_ID: return eager_callid(m, h);
     case SIPUA_HDR_CSEQ: return eager_cseq(m, h);
-    case SIPUA_HDR_MAX_FORWARDS:
-        if (once(m, h, SEEN_(MAX_FORWARDS), "more than one Max-Forwards header") ||
-            eager_number(m, h, 255, &n, "Max-Forwards larger than 255"))
-            return -1;
-        m->max_forwards = (int)n;
-        return 0;
-    case SIPUA_HDR_CONTENT_LENGTH:
-        if (once(m, h, SEEN_(CONTENT_LENGTH), "more than one Content-Length header") ||
-            eager_number(m, h, UINT32_MAX, &n, "Content-Length too large"))
-            return -1;
-        m->content_length = (int64_t)n;
-        return 0;
+    case SIPUA_HDR_MAX_FORWARDS: return eager_max_forwards(m, h);
+    case SIPUA_HDR_CONTENT_LENGTH: return eager_content_length(m, h);
     case SIPUA_HDR_CONTACT: return eager_contact(m, h);
     case SIPUA_HDR_ROUTE: return eager_addr_list(m, h, &m->route_count, NULL, SIPUA__NA_BRACKETS);
     case SIPUA_HDR_RECORD_ROUTE:
@@ -528,6 +552,17 @@ static inline const char *nl_find(const char *p, const char *end)
 {
 #if defined(__SSE2__)
     const __m128i nl = _mm_set1_epi8('\n');
+    /* 32 bytes a turn (most header lines are shorter than 64) */
+    while (end - p >= 32) {
+        unsigned lo = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), nl));
+        unsigned hi = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)), nl));
+        uint32_t mn = lo | hi << 16;
+        if (mn)
+            return p + __builtin_ctz(mn);
+        p += 32;
+    }
     while (end - p >= 16) {
         unsigned mn = (unsigned)_mm_movemask_epi8(
             _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), nl));
@@ -537,6 +572,49 @@ static inline const char *nl_find(const char *p, const char *end)
     }
 #endif
     return p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+}
+
+/* The fields that need none of the general loop's checks, taken in a tight
+ * loop with few live values: a known name written "Name:", a line that ends
+ * before limit_end, is not folded and is within the limits. Stops at the
+ * first line that is anything else (the empty line, an extension name, a
+ * fold, a fault) and returns it, untouched, for the general path. *lineno is
+ * the number of the last line taken. */
+static const char *fast_lines(sipua_msg *m, const char *line, const char *end, uint32_t *lineno)
+{
+    size_t nlen;
+    sipua_hdr_id id;
+    while (end - line >= 16 && (id = sipua__hdr_match(line, &nlen)) != SIPUA_HDR_OTHER) {
+        const char *colon = line + nlen;
+        const char *eol = nl_find(colon + 1, end);
+        if (!eol || end - eol < 2)
+            break; /* no end of line before the limit */
+        unsigned char next = (unsigned char)eol[1];
+        if (next <= ' ' && (next == ' ' || next == '\t'))
+            break; /* a fold */
+        const char *ce = (eol[-1] == '\r') ? eol - 1 : eol;
+        if ((size_t)(ce - line) > m->limits.max_header_len || m->nhdrs >= m->cap)
+            break;
+        /* the usual "Name: value" with one SP and nothing to trim, else
+         * the general trimming */
+        const char *vb = colon + 2, *ve = ce;
+        if (!(ce - colon > 2 && colon[1] == ' ' && (unsigned char)*vb > ' ' &&
+              (unsigned char)ce[-1] > ' ')) {
+            vb = skip_lws(colon + 1, ce);
+            ve = rtrim(vb, ce);
+        }
+        sipua_hdr *h = &m->hdrs[m->nhdrs++];
+        h->name = mkstr(line, colon);
+        h->value = mkstr(vb, ve);
+        h->id = id;
+        h->line = ++*lineno;
+        if (!m->first[id])
+            m->first[id] = (uint16_t)m->nhdrs;
+        if ((unsigned)(id - 1) < SIPUA_HDR_RECORD_ROUTE)
+            eager(m, h);
+        line = eol + 1;
+    }
+    return line;
 }
 
 /* The header section ran out: more bytes on a stream, a limit, or an
@@ -591,6 +669,7 @@ int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
     const char *body;
     uint32_t lineno = 1;
     for (;;) {
+        line = fast_lines(m, line, limit_end, &lineno);
         if (line >= limit_end)
             return incomplete(m, stream, limit_end < end, limit_end);
         char c0 = *line;

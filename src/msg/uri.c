@@ -96,9 +96,9 @@ const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_h
         *kind = SIPUA_HOST_IPV6;
         return close + 1;
     }
-    uint32_t dots;
+    uint32_t dots, digits;
     const char *b = p;
-    p = span_host(p, end, &dots);
+    p = span_host(p, end, &dots, &digits);
     size_t n = (size_t)(p - b);
     if (n == 0 || *b == '-' || *b == '.')
         return NULL;
@@ -124,28 +124,32 @@ const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_h
     /* a digit there means an IPv4 address; a hostname's toplabel starts
      * with a letter */
     if ((unsigned)(*top - '0') < 10) {
-        if (n <= 15 && __builtin_popcount(dots) == 3 && !(dots & (1u << (n - 1)))) {
-            /* four labels of digits, each 1 to 3 long and at most 255 */
+        /* four labels of 1 to 3 digits, each at most 255 (none is empty
+         * and no dot ends the host, checked above) */
+        if (n <= 15 && !(dots & (1u << (n - 1))) && (dots | digits) == (1u << n) - 1) {
             const char *l = b;
             for (int i = 0; i < 4; i++) {
-                const char *le = i < 3 ? b + __builtin_ctz(dots) : p;
-                size_t ll = (size_t)(le - l);
-                if (ll == 0 || ll > 3)
-                    return NULL;
-                unsigned v = 0;
-                for (const char *q = l; q < le; q++) {
-                    unsigned d = (unsigned)(*q - '0');
-                    if (d > 9)
+                const char *le = p;
+                if (i < 3) {
+                    if (!dots)
                         return NULL;
-                    v = v * 10 + d;
+                    le = b + __builtin_ctz(dots);
+                    dots &= dots - 1;
                 }
-                if (v > 255)
+                size_t ll = (size_t)(le - l);
+                if (ll > 3)
                     return NULL;
-                dots &= dots - 1;
+                unsigned v = (unsigned)(l[0] - '0');
+                if (ll > 1)
+                    v = v * 10 + (unsigned)(l[1] - '0');
+                if (ll > 2 && (v = v * 10 + (unsigned)(l[2] - '0')) > 255)
+                    return NULL;
                 l = le + 1;
             }
-            *kind = SIPUA_HOST_IPV4;
-            return p;
+            if (!dots) { /* no fifth label */
+                *kind = SIPUA_HOST_IPV4;
+                return p;
+            }
         }
         return NULL;
     }
@@ -158,7 +162,7 @@ const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_h
 const char *sipua__port(const char *p, const char *end, uint16_t *port)
 {
     uint64_t v;
-    const char *q = sipua__u64(p, end, 65535, &v);
+    const char *q = dec_u64(p, end, 65535, &v);
     if (!q)
         return NULL;
     *port = (uint16_t)v;

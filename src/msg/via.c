@@ -70,18 +70,18 @@ static const char *known_param(sipua_via *via, const char *n, size_t nl, const c
     uint64_t num;
     switch (nl) {
     case 6:
-        if (span_ieq(n, nl, "branch", 6)) {
+        if (span_ieq_alpha(n, nl, "branch", 6)) {
             if (!v || v == ve || span_token(v, ve) != ve)
                 return sipua__fail(why, "bad branch parameter", v ? v : n);
             via->branch = mkstr(v, ve);
         }
         break;
     case 8:
-        if (span_ieq(n, nl, "received", 8) && (!v || !received_ok(via, v, ve)))
+        if (span_ieq_alpha(n, nl, "received", 8) && (!v || !received_ok(via, v, ve)))
             return sipua__fail(why, "bad received parameter", v ? v : n);
         break;
     case 5:
-        if (span_ieq(n, nl, "rport", 5)) {
+        if (span_ieq_alpha(n, nl, "rport", 5)) {
             if (!v) {
                 via->rport = 0;
             } else {
@@ -89,7 +89,7 @@ static const char *known_param(sipua_via *via, const char *n, size_t nl, const c
                     return sipua__fail(why, "bad rport parameter", v);
                 via->rport = (int32_t)num;
             }
-        } else if (span_ieq(n, nl, "maddr", 5)) {
+        } else if (span_ieq_alpha(n, nl, "maddr", 5)) {
             sipua_str h;
             sipua_host_kind k;
             if (!v || sipua__host(v, ve, &h, &k) != ve)
@@ -98,7 +98,7 @@ static const char *known_param(sipua_via *via, const char *n, size_t nl, const c
         }
         break;
     case 3:
-        if (span_ieq(n, nl, "ttl", 3)) {
+        if (span_ieq_alpha(n, nl, "ttl", 3)) {
             if (!v || ve - v > 3 || sipua__u64(v, ve, 255, &num) != ve)
                 return sipua__fail(why, "bad ttl parameter", v ? v : n);
             via->ttl = (int32_t)num;
