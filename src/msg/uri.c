@@ -469,6 +469,11 @@ static int params_equal(sipua_str a, sipua_str b)
             continue;
         memcpy(name, n.p, n.len);
         name[n.len] = 0;
+        /* a repeated name counts once, by its first occurrence, as
+         * sipua_param_find() sees it on both sides */
+        sipua_str first;
+        if (!sipua_param_find(a, name, &first) || first.p != v.p || first.len != v.len)
+            continue;
         if (sipua_param_find(b, name, &vb) && esc_equal(v, vb, 1) != 1)
             return 0;
     }

@@ -540,6 +540,18 @@ static void test_19_1_4_escaped_unreserved_equals_literal(void **state)
                      "sip:alice@atlanta.com;transport=tcp");
 }
 
+/* A name given twice counts by its first occurrence on each side, so a URI
+ * always equals itself (found by fuzz/fuzz_uri.c). */
+static void test_uri_equal_repeated_parameter(void **state)
+{
+    (void)state;
+    assert_uri_equal("sip:a@h;maddr=1.2.3.4;maddr=5.6.7.8", "sip:a@h;maddr=1.2.3.4;maddr=5.6.7.8");
+    assert_uri_equal("sip:a@h;x=1;x=2", "sip:a@h;x=1;x=2");
+    assert_uri_equal("sip:a@h;x=1;x=2", "sip:a@h;x=1");
+    assert_uri_differ("sip:a@h;x=2;x=1", "sip:a@h;x=1");
+    assert_uri_equal("sip:a@h;lr;lr=on", "sip:a@h;lr;lr=on");
+}
+
 static void test_19_1_4_uri_comparison_is_case_insensitive_for_host(void **state)
 {
     (void)state;
@@ -1075,6 +1087,7 @@ int main(void)
         cmocka_unit_test(test_api_param_next_null_pos_or_empty_list_ends),
         cmocka_unit_test(test_19_1_4_escaped_unreserved_equals_literal),
         cmocka_unit_test(test_19_1_4_uri_comparison_is_case_insensitive_for_host),
+        cmocka_unit_test(test_uri_equal_repeated_parameter),
         cmocka_unit_test(test_19_1_4_userinfo_is_case_sensitive),
         cmocka_unit_test(test_19_1_4_password_is_case_sensitive_and_must_match),
         cmocka_unit_test(test_19_1_4_uri_without_user_differs_from_uri_with_user),
