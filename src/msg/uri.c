@@ -124,32 +124,19 @@ const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_h
     /* a digit there means an IPv4 address; a hostname's toplabel starts
      * with a letter */
     if ((unsigned)(*top - '0') < 10) {
-        /* four labels of 1 to 3 digits, each at most 255 (none is empty
-         * and no dot ends the host, checked above) */
-        if (n <= 15 && !(dots & (1u << (n - 1))) && (dots | digits) == (1u << n) - 1) {
-            const char *l = b;
-            for (int i = 0; i < 4; i++) {
-                const char *le = p;
-                if (i < 3) {
-                    if (!dots)
-                        return NULL;
-                    le = b + __builtin_ctz(dots);
-                    dots &= dots - 1;
-                }
-                size_t ll = (size_t)(le - l);
-                if (ll > 3)
+        /* four labels of 1 to 3 digits, each at most 255, read from the
+         * masks: only digits and dots, three dots (no empty label and no
+         * dot at either end, checked above), no run of four digits; a
+         * label of three digits compares as text with "255" */
+        uint32_t two = dots & (dots - 1), one = two & (two - 1); /* dots less 1, 2 */
+        if (n <= 15 && (dots | digits) == (1u << n) - 1 && one && !(one & (one - 1)) &&
+            !(dots & (1u << (n - 1))) && !(digits & (digits >> 1) & (digits >> 2) & (digits >> 3))) {
+            uint32_t three = digits & (digits >> 1) & (digits >> 2);
+            for (; three; three &= three - 1)
+                if (memcmp(b + __builtin_ctz(three), "255", 3) > 0)
                     return NULL;
-                unsigned v = (unsigned)(l[0] - '0');
-                if (ll > 1)
-                    v = v * 10 + (unsigned)(l[1] - '0');
-                if (ll > 2 && (v = v * 10 + (unsigned)(l[2] - '0')) > 255)
-                    return NULL;
-                l = le + 1;
-            }
-            if (!dots) { /* no fifth label */
-                *kind = SIPUA_HOST_IPV4;
-                return p;
-            }
+            *kind = SIPUA_HOST_IPV4;
+            return p;
         }
         return NULL;
     }
