@@ -130,7 +130,8 @@ const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_h
          * label of three digits compares as text with "255" */
         uint32_t two = dots & (dots - 1), one = two & (two - 1); /* dots less 1, 2 */
         if (n <= 15 && (dots | digits) == (1u << n) - 1 && one && !(one & (one - 1)) &&
-            !(dots & (1u << (n - 1))) && !(digits & (digits >> 1) & (digits >> 2) & (digits >> 3))) {
+            !(dots & (1u << (n - 1))) &&
+            !(digits & (digits >> 1) & (digits >> 2) & (digits >> 3))) {
             uint32_t three = digits & (digits >> 1) & (digits >> 2);
             for (; three; three &= three - 1)
                 if (memcmp(b + __builtin_ctz(three), "255", 3) > 0)
