@@ -762,8 +762,9 @@ int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
             sipua__msg_fail(m, SIPUA_EPARSE, "CSeq method does not match the request method",
                             m->cseq.method_str.p, h);
         }
+        /* reported at the start line: the message as a whole lacks it */
         if (missing)
-            sipua__msg_fail(m, SIPUA_EPARSE, missing, body, NULL);
+            sipua__msg_fail(m, SIPUA_EPARSE, missing, m->buf, NULL);
     }
 
     /* body (RFC 3261 18.3) */

@@ -28,7 +28,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=134"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$data"/ok-rack.sip "$data"/ok-bare-lf.sip "$data"/bad-via-empty-param.sip \
-    "$data"/bad-max-forwards-256.sip "$data"/bad-response-sip-2-1.sip "$data"/bad-empty.sip \
+    "$data"/bad-max-forwards-256.sip "$data"/bad-response-sip-2-1.sip "$data"/bad-empty.sip "$data"/bad-missing-via.sip \
     "$work"/ || exit 1
 cd "$work" || exit 1
 valid=ok-rack.sip
@@ -145,6 +145,7 @@ expect_fault()
 expect_fault bad-via-empty-param.sip 2 40 "Via: empty parameter"
 expect_fault bad-max-forwards-256.sip 3 15 "Max-Forwards: Max-Forwards larger than 255"
 expect_fault bad-response-sip-2-1.sip 1 1 "unsupported SIP version"
+expect_fault bad-missing-via.sip 1 1 "missing Via header"
 
 # ---- --json ----
 
