@@ -21,6 +21,8 @@
 
 set -uo pipefail
 
+# Kamailio lives in /usr/sbin, which a non-login PATH may lack.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin ;; esac
 INTEROP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 INTEROP_HOST=127.0.0.1
 SCRATCH=
@@ -36,14 +38,14 @@ INTEROP_T0=$SECONDS
 
 log() { printf '[%3ds] %s\n' "$((SECONDS - INTEROP_T0))" "$*"; }
 
-# skip REASON: the test cannot run here (a peer is missing); exit 77, which
-# CTest reports as skipped.
+# skip REASON [HINT]: the test cannot run here (a peer is missing, the
+# sipua command does not exist yet); exit 77, which CTest reports as skipped.
 skip()
 {
     {
         echo "################################################################"
-        echo "SKIPPED: $*"
-        echo "(run scripts/install-deps to install the interop peers)"
+        echo "SKIPPED: $1"
+        [[ -n ${2:-} ]] && echo "($2)"
         echo "################################################################"
     } >&2
     INTEROP_FINISHED=1
@@ -97,7 +99,8 @@ need_program()
 {
     local prog=$1 pkg=${2:-$1}
     if ! command -v "$prog" >/dev/null 2>&1; then
-        skip "'$prog' is not installed (Debian package $pkg)"
+        skip "'$prog' is not installed (Debian package $pkg)" \
+            "run scripts/install-deps to install the interop peers"
     fi
 }
 
@@ -365,7 +368,8 @@ kamailio_start()
     modules=$(kamailio -h 2>/dev/null | sed -n 's/.*Modules search path (default: \(.*\)).*/\1/p')
     for m in tls websocket xhttp; do
         if [[ -n $modules && ! -f $modules/$m.so ]]; then
-            skip "Kamailio module $m.so is missing from $modules (Debian packages kamailio-tls-modules, kamailio-websocket-modules)"
+            skip "Kamailio module $m.so is missing from $modules" \
+                "run scripts/install-deps: kamailio-tls-modules, kamailio-websocket-modules"
         fi
     done
     test_ca || return 1
@@ -452,4 +456,55 @@ sipp_start()
 sip_probe()
 {
     python3 "$INTEROP_DIR/sip_probe.py" "$@"
+}
+
+# ---------------------------------------------------------------------------
+# sipua
+
+# need_sipua_command COMMAND: SIPUA_BIN must be set (CTest sets it) and know
+# COMMAND; otherwise the test is skipped.
+need_sipua_command()
+{
+    local cmd=$1 out
+    if [[ -z ${SIPUA_BIN:-} || ! -x $SIPUA_BIN ]]; then
+        skip "SIPUA_BIN is '${SIPUA_BIN:-}', not an executable sipua program (run through ctest)"
+    fi
+    out=$(timeout 5 "$SIPUA_BIN" "$cmd" --help 2>&1 </dev/null)
+    if grep -q "unknown command" <<<"$out"; then
+        skip "'sipua $cmd' does not exist yet in $SIPUA_BIN" \
+            "the test switches on once the command exists and transports are listed"
+    fi
+}
+
+# switched_on VARIABLE DEFAULT...: sets TRANSPORTS_ON to the transports a
+# test runs on: the words of the environment variable VARIABLE when it is
+# set, DEFAULT otherwise. Skips the test when there are none (not switched
+# on yet).
+switched_on()
+{
+    local var=$1
+    shift
+    TRANSPORTS_ON=("$@")
+    if [[ -n ${!var+set} ]]; then
+        read -r -a TRANSPORTS_ON <<<"${!var}"
+    fi
+    if ((${#TRANSPORTS_ON[@]} == 0)); then
+        skip "no transport switched on for this test yet" \
+            "list them in the test's TRANSPORTS, or set $var='udp tcp tls ws wss'"
+    fi
+}
+
+# sipua_run NAME [SIPUA ARGS...]: runs $SIPUA_BIN in the foreground (no
+# stdin, at most ${SIPUA_TIMEOUT:-15} s), output in $SCRATCH/NAME.out,
+# which it prints; returns sipua's exit status (124 on timeout).
+sipua_run()
+{
+    local name=$1 rc
+    shift
+    (cd "$SCRATCH" && timeout -k 2 "${SIPUA_TIMEOUT:-15}" "$SIPUA_BIN" "$@") \
+        </dev/null >"$SCRATCH/$name.out" 2>&1
+    rc=$?
+    echo "sipua $* -> exit $rc"
+    sed 's/^/  | /' "$SCRATCH/$name.out"
+    return "$rc"
 }
