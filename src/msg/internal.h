@@ -97,11 +97,6 @@ const char *sipua__auth_params(const char *p, const char *e, sipua_auth *a);
 /* Splits a header value at top-level commas (outside quotes and <>). */
 const char *sipua__next_comma(const char *p, const char *end);
 
-/* A field that starts with a known name (long or compact, any case) and
- * its colon: the header id and the name's length, or SIPUA_HDR_OTHER. 16
- * bytes at p must be readable. Generated in hdrname.c. */
-sipua_hdr_id sipua__hdr_match(const char *p, size_t *name_len);
-
 /* Sets the message's error once (the first fault wins). */
 void sipua__msg_fail(sipua_msg *msg, int code, const char *reason, const char *at,
                      const sipua_hdr *hdr);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "msg/chars.h"
+#include "msg/hdrmatch.h"
 #include "msg/internal.h"
 #include "msg/simd.h"
 
