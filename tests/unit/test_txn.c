@@ -602,6 +602,23 @@ static void test_17_1_1_2_2xx_from_proceeding_also_enters_accepted(void **state)
     harness_free(h);
 }
 
+static void test_17_1_1_2_completed_and_accepted_ignore_what_does_not_belong(void **state)
+{
+    (void)state;
+    harness *h = harness_new();
+    sipua__txn *t = client(h, req(h, (req_spec){.method = "INVITE", .branch = BR1}), &h->udp);
+    assert_int_equal(recv_udp(h, resp(h, (resp_spec){.status = 480, .to_tag = "x"})), 0);
+    /* In Completed a 1xx or a 2xx is neither passed up nor acknowledged. */
+    assert_int_equal(recv_udp(h, resp(h, (resp_spec){.status = 180, .to_tag = "x"})), 0);
+    assert_int_equal(recv_udp(h, resp(h, (resp_spec){.status = 200, .to_tag = "y"})), 0);
+    assert_int_equal(sipua__txn_get_state(t), SIPUA__TXN_COMPLETED);
+    EXPECT_EVENTS(h, EV_RESPONSE);
+    assert_int_equal(h->nsent, 2); /* the INVITE and one ACK */
+    assert_int_equal(stats(h).absorbed, 2);
+    assert_int_equal(sipua__txn_layer_next_deadline(h->layer), T0 + SEC(32)); /* timer D */
+    harness_free(h);
+}
+
 /* ------------------------------------------------------------------ */
 /* 17.1.2 non-INVITE client transaction                                */
 
@@ -998,6 +1015,42 @@ static void test_rfc6026_8_7_invite_server_accepted_absorbs_invites_and_sends_tu
     harness_free(h);
 }
 
+static void test_17_2_1_confirmed_absorbs_invites_and_acks_silently(void **state)
+{
+    (void)state;
+    harness *h = harness_new();
+    const char *invite = req(h, (req_spec){.method = "INVITE", .branch = BR1});
+    assert_int_equal(recv_udp(h, invite), 0);
+    sipua__txn *st = last_request_txn(h);
+    assert_int_equal(respond(h, st, resp(h, (resp_spec){.status = 486, .to_tag = "s"})), 0);
+    assert_int_equal(recv_udp(h, req(h, (req_spec){.method = "ACK", .branch = BR1, .to_tag = "s"})),
+                     0);
+    assert_int_equal(sipua__txn_get_state(st), SIPUA__TXN_CONFIRMED);
+    assert_int_equal(recv_udp(h, invite), 0);
+    assert_int_equal(recv_udp(h, req(h, (req_spec){.method = "ACK", .branch = BR1, .to_tag = "s"})),
+                     0);
+    assert_int_equal(h->nsent, 2); /* 100 and 486 */
+    EXPECT_EVENTS(h, EV_REQUEST);
+    assert_int_equal(stats(h).absorbed, 2);
+    assert_int_equal(respond(h, st, resp(h, (resp_spec){.status = 200, .to_tag = "s"})),
+                     SIPUA_ESTATE);
+    assert_int_equal(sipua__txn_layer_next_deadline(h->layer), T0 + SEC(5)); /* timer I */
+    harness_free(h);
+}
+
+static void test_17_2_1_ack_before_a_final_response_is_absorbed(void **state)
+{
+    (void)state;
+    harness *h = harness_new();
+    assert_int_equal(recv_udp(h, req(h, (req_spec){.method = "INVITE", .branch = BR1})), 0);
+    sipua__txn *st = last_request_txn(h);
+    assert_int_equal(recv_udp(h, req(h, (req_spec){.method = "ACK", .branch = BR1})), 0);
+    assert_int_equal(sipua__txn_get_state(st), SIPUA__TXN_PROCEEDING);
+    EXPECT_EVENTS(h, EV_REQUEST);
+    assert_int_equal(stats(h).absorbed, 1);
+    harness_free(h);
+}
+
 /* ------------------------------------------------------------------ */
 /* 17.2.2 non-INVITE server transaction                                */
 
@@ -1084,11 +1137,19 @@ static void test_17_2_3_sent_by_and_method_are_part_of_the_match(void **state)
     assert_int_equal(sipua__txn_get_state(st), SIPUA__TXN_COMPLETED);
     EXPECT_EVENTS(h, EV_REQUEST, EV_REQUEST);
     assert_null(h->ev[1].t);
+    /* Same branch and host, another port: another transaction too. */
+    assert_int_equal(recv_udp(h, req(h, (req_spec){.method = "ACK",
+                                                   .branch = BR1,
+                                                   .host = "pc33.atlanta.com:5070",
+                                                   .to_tag = "cb"})),
+                     0);
+    assert_int_equal(sipua__txn_get_state(st), SIPUA__TXN_COMPLETED);
+    EXPECT_EVENTS(h, EV_REQUEST, EV_REQUEST, EV_REQUEST);
     /* Same branch, other method: a new transaction. */
     assert_int_equal(recv_udp(h, req(h, (req_spec){.method = "OPTIONS", .branch = BR1})), 0);
-    EXPECT_EVENTS(h, EV_REQUEST, EV_REQUEST, EV_REQUEST);
-    assert_non_null(h->ev[2].t);
-    assert_ptr_not_equal(h->ev[2].t, st);
+    EXPECT_EVENTS(h, EV_REQUEST, EV_REQUEST, EV_REQUEST, EV_REQUEST);
+    assert_non_null(h->ev[3].t);
+    assert_ptr_not_equal(h->ev[3].t, st);
     /* Branch and host compare without regard to case. */
     assert_int_equal(recv_udp(h, req(h, (req_spec){.method = "ACK",
                                                    .branch = "z9hG4bK776ASDHDS",
@@ -1378,6 +1439,7 @@ int main(void)
         cmocka_unit_test(test_17_1_1_3_ack_takes_only_the_top_via_and_unfolds_the_response_to),
         cmocka_unit_test(test_rfc6026_7_2_invite_client_accepted_passes_every_2xx_until_timer_m),
         cmocka_unit_test(test_17_1_1_2_2xx_from_proceeding_also_enters_accepted),
+        cmocka_unit_test(test_17_1_1_2_completed_and_accepted_ignore_what_does_not_belong),
         cmocka_unit_test(test_17_1_2_2_timer_e_doubles_up_to_t2_and_timer_f_times_out_at_64_t1),
         cmocka_unit_test(test_17_1_2_2_provisional_sets_timer_e_to_t2_and_timer_f_still_runs),
         cmocka_unit_test(test_17_1_2_2_final_response_completes_and_timer_k_is_t4),
@@ -1395,6 +1457,8 @@ int main(void)
         cmocka_unit_test(test_17_2_1_timer_h_times_out_without_an_ack),
         cmocka_unit_test(test_17_2_1_reliable_has_no_timer_g_and_timer_i_is_zero),
         cmocka_unit_test(test_rfc6026_8_7_invite_server_accepted_absorbs_invites_and_sends_tu_2xx),
+        cmocka_unit_test(test_17_2_1_confirmed_absorbs_invites_and_acks_silently),
+        cmocka_unit_test(test_17_2_1_ack_before_a_final_response_is_absorbed),
         cmocka_unit_test(test_17_2_2_trying_absorbs_retransmissions_without_an_answer),
         cmocka_unit_test(
             test_17_2_2_proceeding_and_completed_resend_the_last_response_until_timer_j),
