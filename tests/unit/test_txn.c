@@ -1260,6 +1260,39 @@ static void test_api_client_new_refuses_ack_2543_branches_and_cseq_mismatch(void
     harness_free(h);
 }
 
+static void test_api_argument_and_state_errors_make_no_callback(void **state)
+{
+    (void)state;
+    harness *h = harness_new();
+    assert_int_equal(sipua__txn_layer_recv(NULL, h->msg, &h->udp, h->now), SIPUA_EINVAL);
+    assert_int_equal(sipua__txn_layer_recv(h->layer, NULL, &h->udp, h->now), SIPUA_EINVAL);
+    assert_int_equal(sipua__txn_layer_advance(NULL, h->now), SIPUA_EINVAL);
+    assert_int_equal(sipua__txn_server_respond(NULL, "x", 1, h->now), SIPUA_EINVAL);
+    assert_null(sipua__txn_find_invite_for_cancel(h->layer, NULL));
+    /* A response whose top Via has no branch matches nothing. */
+    assert_int_equal(recv_udp(h, "SIP/2.0 200 OK\r\n"
+                                 "Via: SIP/2.0/UDP pc33.atlanta.com\r\n"
+                                 "To: <sip:bob@biloxi.com>;tag=1\r\n"
+                                 "From: <sip:alice@atlanta.com>;tag=2\r\n"
+                                 "Call-ID: x\r\n"
+                                 "CSeq: 1 INVITE\r\n"
+                                 "Content-Length: 0\r\n\r\n"),
+                     SIPUA_ENOTFOUND);
+    /* Responding on a client transaction, with a request, or with bytes
+     * that do not parse. */
+    sipua__txn *ct = client(h, req(h, (req_spec){.method = "INVITE", .branch = BR1}), &h->udp);
+    assert_int_equal(respond(h, ct, resp(h, (resp_spec){.status = 200})), SIPUA_ESTATE);
+    assert_int_equal(recv_udp(h, req(h, (req_spec){.method = "OPTIONS", .branch = BR2})), 0);
+    sipua__txn *st = last_request_txn(h);
+    assert_int_equal(respond(h, st, req(h, (req_spec){.method = "OPTIONS", .branch = BR2})),
+                     SIPUA_EINVAL);
+    assert_int_equal(respond(h, st, "SIP/2.0 200\r\n\r\n"), SIPUA_EPARSE);
+    assert_int_equal(sipua__txn_get_state(st), SIPUA__TXN_TRYING);
+    EXPECT_EVENTS(h, EV_REQUEST);
+    EXPECT_SEND_TIMES(h, 0);
+    harness_free(h);
+}
+
 static void test_api_user_pointer_dest_and_state_names(void **state)
 {
     (void)state;
@@ -1360,6 +1393,271 @@ static void test_api_allocation_failure_at_every_step_leaks_nothing(void **state
         harness_free(h);
     }
     assert_true(completed);
+}
+
+/* ------------------------------------------------------------------ */
+/* Two layers over a lossy network                                     */
+
+/* Side 0 is the UAC, side 1 the UAS; every message takes 50 ms, and the
+ * first drop[i].count messages that start with drop[i].prefix are lost. */
+typedef struct net_msg {
+    int to;
+    char *bytes;
+    size_t len;
+    sipua_time at;
+} net_msg;
+
+typedef struct net net;
+
+typedef struct net_side {
+    net *n;
+    int id;
+    counting_alloc ca;
+    sipua__txn_layer *layer;
+    int requests, acks, responses, finals, timeouts, terminated;
+} net_side;
+
+struct net {
+    net_side side[2];
+    net_msg q[256];
+    size_t nq;
+    struct {
+        const char *prefix;
+        int count;
+    } drop[4];
+    sipua_time now;
+    int answer; /* the UAS TU's status */
+    sipua_msg *msg;
+    char buf[4096];
+};
+
+static int net_send(void *user, const sipua__txn_dest *dest, const char *bytes, size_t len)
+{
+    (void)dest;
+    net_side *side = user;
+    net *n = side->n;
+    for (size_t i = 0; i < sizeof n->drop / sizeof n->drop[0]; i++) {
+        const char *p = n->drop[i].prefix;
+        if (p && n->drop[i].count > 0 && len >= strlen(p) && memcmp(bytes, p, strlen(p)) == 0) {
+            n->drop[i].count--;
+            return 0; /* lost on the way */
+        }
+    }
+    assert_true(n->nq < 256);
+    net_msg *m = &n->q[n->nq++];
+    m->to = 1 - side->id;
+    m->bytes = malloc(len);
+    assert_non_null(m->bytes);
+    memcpy(m->bytes, bytes, len);
+    m->len = len;
+    m->at = n->now + MS(50);
+    return 0;
+}
+
+/* The UAS TU: answers every new request at once with n->answer (200 for
+ * a non-INVITE), copying Via, From, To (with a tag), Call-ID and CSeq. */
+static void net_request(void *user, sipua__txn *st, const sipua_msg *m, const sipua__txn_dest *from)
+{
+    (void)from;
+    net_side *side = user;
+    side->requests++;
+    if (!st) {
+        side->acks += sipua_msg_method(m) == SIPUA_METHOD_ACK;
+        return;
+    }
+    size_t i = 0;
+    const sipua_hdr *via = sipua_msg_find(m, SIPUA_HDR_VIA, &i);
+    i = 0;
+    const sipua_hdr *f = sipua_msg_find(m, SIPUA_HDR_FROM, &i);
+    i = 0;
+    const sipua_hdr *t = sipua_msg_find(m, SIPUA_HDR_TO, &i);
+    i = 0;
+    const sipua_hdr *cseq = sipua_msg_find(m, SIPUA_HDR_CSEQ, &i);
+    sipua_str call_id = sipua_msg_call_id(m);
+    int status = sipua_msg_method(m) == SIPUA_METHOD_INVITE ? side->n->answer : 200;
+    char out[2048];
+    int len = snprintf(out, sizeof out,
+                       "SIP/2.0 %d X\r\nVia: %.*s\r\nFrom: %.*s\r\nTo: %.*s;tag=uas\r\n"
+                       "Call-ID: %.*s\r\nCSeq: %.*s\r\nContent-Length: 0\r\n\r\n",
+                       status, (int)via->value.len, via->value.p, (int)f->value.len, f->value.p,
+                       (int)t->value.len, t->value.p, (int)call_id.len, call_id.p,
+                       (int)cseq->value.len, cseq->value.p);
+    assert_int_equal(sipua__txn_server_respond(st, out, (size_t)len, side->n->now), 0);
+}
+
+static void net_response(void *user, sipua__txn *ct, const sipua_msg *m)
+{
+    (void)ct;
+    net_side *side = user;
+    side->responses++;
+    side->finals += sipua_msg_status(m) >= 200;
+}
+
+static void net_timeout(void *user, sipua__txn *t)
+{
+    (void)t;
+    ((net_side *)user)->timeouts++;
+}
+
+static void net_terminated(void *user, sipua__txn *t)
+{
+    (void)t;
+    ((net_side *)user)->terminated++;
+}
+
+static net *net_new(void)
+{
+    net *n = calloc(1, sizeof *n);
+    assert_non_null(n);
+    n->now = T0;
+    sipua__txn_callbacks cb = {net_send, net_request,    net_response, net_timeout,
+                               NULL,     net_terminated, NULL};
+    for (int s = 0; s < 2; s++) {
+        net_side *side = &n->side[s];
+        side->n = n;
+        side->id = s;
+        side->ca = (counting_alloc){{ca_alloc, ca_realloc, ca_free, &side->ca}, 0, -1, 0};
+        side->layer = sipua__txn_layer_new(NULL, &cb, side, &side->ca.a);
+        assert_non_null(side->layer);
+    }
+    n->msg = sipua_msg_new(NULL, NULL);
+    assert_non_null(n->msg);
+    return n;
+}
+
+/* Delivers messages and fires timers in time order until `until`;
+ * messages first when they tie with a timer. */
+static void net_run(net *n, sipua_time until)
+{
+    for (;;) {
+        size_t first = n->nq;
+        for (size_t i = 0; i < n->nq; i++)
+            if (first == n->nq || n->q[i].at < n->q[first].at)
+                first = i;
+        sipua_time when = first < n->nq ? n->q[first].at : 0;
+        int timer_side = -1;
+        for (int s = 0; s < 2; s++) {
+            sipua_time d = sipua__txn_layer_next_deadline(n->side[s].layer);
+            if (d && (when == 0 || d < when)) {
+                when = d;
+                timer_side = s;
+            }
+        }
+        if (when == 0 || when > until)
+            break;
+        n->now = when;
+        if (timer_side >= 0) {
+            assert_true(sipua__txn_layer_advance(n->side[timer_side].layer, when) >= 0);
+            continue;
+        }
+        net_msg m = n->q[first];
+        n->q[first] = n->q[--n->nq];
+        assert_true(m.len < sizeof n->buf);
+        memcpy(n->buf, m.bytes, m.len);
+        free(m.bytes);
+        assert_true(sipua_msg_parse(n->msg, n->buf, m.len, SIPUA_PARSE_DATAGRAM) > 0);
+        sipua__txn_dest from;
+        sipua__txn_dest_init(&from, SIPUA__TRANSPORT_UDP, "192.0.2.9", 5060, 0);
+        int rc = sipua__txn_layer_recv(n->side[m.to].layer, n->msg, &from, when);
+        assert_true(rc == 0 || rc == SIPUA_ENOTFOUND);
+    }
+    n->now = until;
+}
+
+static void net_free(net *n)
+{
+    for (int s = 0; s < 2; s++) {
+        sipua__txn_stats st;
+        sipua__txn_layer_stats(n->side[s].layer, &st);
+        assert_int_equal(st.live, 0); /* everything ended by itself */
+        sipua__txn_layer_free(n->side[s].layer);
+        assert_int_equal(n->side[s].ca.live, 0);
+    }
+    for (size_t i = 0; i < n->nq; i++)
+        free(n->q[i].bytes);
+    sipua_msg_free(n->msg);
+    free(n);
+}
+
+/* The first `count` messages starting with `prefix` are lost. */
+static void net_lose(net *n, int slot, const char *prefix, int count)
+{
+    n->drop[slot].prefix = prefix;
+    n->drop[slot].count = count;
+}
+
+/* The UAC sends a request to the UAS; then 100 s go by. */
+static void net_call(net *n, const char *method)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "%s sip:bob@biloxi.com SIP/2.0\r\n"
+             "Via: SIP/2.0/UDP pc33.atlanta.com;branch=" BR1 "\r\n"
+             "Max-Forwards: 70\r\n"
+             "To: Bob <sip:bob@biloxi.com>\r\n"
+             "From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"
+             "Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n"
+             "CSeq: 1 %s\r\n"
+             "Content-Length: 0\r\n\r\n",
+             method, method);
+    sipua__txn_dest to;
+    sipua__txn_dest_init(&to, SIPUA__TRANSPORT_UDP, "192.0.2.4", 5060, 0);
+    sipua__txn *t;
+    assert_int_equal(
+        sipua__txn_client_new(n->side[0].layer, text, strlen(text), &to, NULL, n->now, &t), 0);
+    net_run(n, T0 + SEC(100));
+}
+
+static void test_17_lossy_network_lost_486_and_ack_are_recovered_by_timers_a_and_g(void **state)
+{
+    (void)state;
+    net *n = net_new();
+    n->answer = 486;
+    net_lose(n, 0, "SIP/2.0 486", 1);
+    net_lose(n, 1, "ACK ", 1);
+    net_call(n, "INVITE");
+    assert_int_equal(n->side[0].responses, 1); /* one 486 reached the UAC's TU */
+    assert_int_equal(n->side[1].requests, 1);  /* one INVITE reached the UAS's TU */
+    assert_int_equal(n->side[1].acks, 0);      /* the ACK stayed in the transaction */
+    assert_int_equal(n->side[0].timeouts + n->side[1].timeouts, 0);
+    assert_int_equal(n->side[0].terminated, 1);
+    assert_int_equal(n->side[1].terminated, 1);
+    sipua__txn_stats uac, uas;
+    sipua__txn_layer_stats(n->side[0].layer, &uac);
+    sipua__txn_layer_stats(n->side[1].layer, &uas);
+    assert_true(uac.retransmissions >= 2); /* the INVITE again, then the ACK again */
+    assert_true(uas.retransmissions >= 1); /* the 486 again */
+    net_free(n);
+}
+
+static void test_17_lossy_network_lost_requests_are_recovered_by_timer_e(void **state)
+{
+    (void)state;
+    net *n = net_new();
+    net_lose(n, 0, "OPTIONS ", 2);
+    net_lose(n, 1, "SIP/2.0 200", 1);
+    net_call(n, "OPTIONS");
+    assert_int_equal(n->side[0].responses, 1);
+    assert_int_equal(n->side[0].finals, 1);
+    assert_int_equal(n->side[1].requests, 1);
+    assert_int_equal(n->side[0].timeouts, 0);
+    net_free(n);
+}
+
+static void test_17_lossy_network_no_final_response_times_out_on_both_sides(void **state)
+{
+    (void)state;
+    net *n = net_new();
+    n->answer = 600;
+    net_lose(n, 0, "SIP/2.0 600", 1000);
+    net_call(n, "INVITE");
+    /* The UAC gives up on timer B, the UAS on timer H: no ACK ever came. */
+    assert_int_equal(n->side[0].responses, 0);
+    assert_int_equal(n->side[0].timeouts, 1);
+    assert_int_equal(n->side[1].requests, 1);
+    assert_int_equal(n->side[1].timeouts, 1);
+    assert_int_equal(n->side[0].terminated + n->side[1].terminated, 2);
+    net_free(n);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1467,10 +1765,14 @@ int main(void)
         cmocka_unit_test(test_9_2_cancel_is_its_own_transaction_and_finds_the_invite),
         cmocka_unit_test(test_17_2_3_rfc2543_requests_match_on_uri_tags_call_id_cseq_and_via),
         cmocka_unit_test(test_api_client_new_refuses_ack_2543_branches_and_cseq_mismatch),
+        cmocka_unit_test(test_api_argument_and_state_errors_make_no_callback),
         cmocka_unit_test(test_api_user_pointer_dest_and_state_names),
         cmocka_unit_test(test_api_recv_and_advance_from_a_callback_are_refused),
         cmocka_unit_test(test_api_make_branch_uses_the_random_callback),
         cmocka_unit_test(test_api_allocation_failure_at_every_step_leaks_nothing),
+        cmocka_unit_test(test_17_lossy_network_lost_486_and_ack_are_recovered_by_timers_a_and_g),
+        cmocka_unit_test(test_17_lossy_network_lost_requests_are_recovered_by_timer_e),
+        cmocka_unit_test(test_17_lossy_network_no_final_response_times_out_on_both_sides),
         cmocka_unit_test(test_api_100000_live_transactions_match_through_the_hash_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
