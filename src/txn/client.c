@@ -166,18 +166,19 @@ static int non_invite_client_on_response(sipua__txn *ct, const sipua_msg *msg, i
     sipua__txn_layer *layer = ct->layer;
     switch (ct->state) {
     case SIPUA__TXN_TRYING:
-    case SIPUA__TXN_PROCEEDING:
+    case SIPUA__TXN_PROCEEDING: {
+        /* Timer K: T4 on unreliable transports, else none. */
+        sipua_time k = reliable(ct) ? 0 : layer->cfg.t4;
         ct->status = status;
-        if (status < 200) {
+        if (status < 200)
             ct->state = SIPUA__TXN_PROCEEDING;
-        } else {
-            /* Timer K: T4 on unreliable transports, else none. */
-            enter_completed(ct, now, reliable(ct) ? 0 : layer->cfg.t4);
-        }
+        else
+            enter_completed(ct, now, k);
         sipua__txn_deliver_response(ct, msg);
-        if (ct->state == SIPUA__TXN_COMPLETED && reliable(ct))
+        if (ct->state == SIPUA__TXN_COMPLETED && k == 0)
             sipua__txn_end(ct, TXN_END_NORMAL, 0);
         return 0;
+    }
     default: layer->stats.absorbed++; return 0;
     }
 }

@@ -36,6 +36,26 @@ void sipua__txn_dest_init(sipua__txn_dest *dest, sipua__transport_kind kind, con
 /* ------------------------------------------------------------------ */
 /* Layer                                                               */
 
+/* Takes the caller's values over the defaults in *out where they make
+ * sense: T1 and T2 must be positive (a zero interval would retransmit
+ * forever), T2 at least T1; T4 and timer D may be zero. */
+static void sanitize_config(sipua__txn_config *out, const sipua__txn_config *in)
+{
+    if (in->t1 > 0)
+        out->t1 = in->t1;
+    if (in->t2 > 0)
+        out->t2 = in->t2;
+    if (out->t2 < out->t1)
+        out->t2 = out->t1;
+    if (in->t4 >= 0)
+        out->t4 = in->t4;
+    if (in->timer_d >= 0)
+        out->timer_d = in->timer_d;
+    out->send_trying = in->send_trying;
+    if (in->initial_buckets)
+        out->initial_buckets = in->initial_buckets;
+}
+
 sipua__txn_layer *sipua__txn_layer_new(const sipua__txn_config *cfg, const sipua__txn_callbacks *cb,
                                        void *user, const sipua_allocator *alloc)
 {
@@ -47,10 +67,9 @@ sipua__txn_layer *sipua__txn_layer_new(const sipua__txn_config *cfg, const sipua
     if (!layer)
         return NULL;
     memset(layer, 0, sizeof *layer);
+    sipua__txn_config_init(&layer->cfg);
     if (cfg)
-        layer->cfg = *cfg;
-    else
-        sipua__txn_config_init(&layer->cfg);
+        sanitize_config(&layer->cfg, cfg);
     size_t buckets = 16;
     while (buckets < layer->cfg.initial_buckets && buckets < ((size_t)1 << 30))
         buckets *= 2;

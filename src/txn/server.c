@@ -62,12 +62,13 @@ static int on_match(sipua__txn *st, const sipua_msg *msg, const txn_key *key,
         if (st->state == SIPUA__TXN_COMPLETED) {
             /* Timer I: absorb ACK retransmissions for T4, or not at all
              * on a reliable transport. */
+            sipua_time i = reliable(st) ? 0 : layer->cfg.t4;
             st->state = SIPUA__TXN_CONFIRMED;
             sipua__timer_cancel(&layer->timers, &st->retransmit);
-            if (reliable(st))
+            if (i == 0)
                 sipua__txn_end(st, TXN_END_NORMAL, 0);
             else
-                sipua__txn_arm(st, &st->timeout, now, layer->cfg.t4);
+                sipua__txn_arm(st, &st->timeout, now, i);
         } else if (st->state == SIPUA__TXN_ACCEPTED) {
             /* The ACK to a 2xx belongs to the TU (RFC 6026 8.7). */
             sipua__txn_deliver_request(layer, NULL, msg, from);

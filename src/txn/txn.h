@@ -84,7 +84,10 @@ typedef struct sipua__txn_config {
     size_t initial_buckets;
 } sipua__txn_config;
 
-/* Fills *cfg with the defaults above. */
+/* Fills *cfg with the defaults above. sipua__txn_layer_new() keeps the
+ * default for a T1 or T2 that is not positive, raises T2 to T1 when it is
+ * smaller, and keeps the default for a negative T4 or timer D (zero is
+ * allowed: no wait in Completed or Confirmed). */
 void sipua__txn_config_init(sipua__txn_config *cfg);
 
 /* ------------------------------------------------------------------ */

@@ -439,6 +439,24 @@ static void test_17_1_1_2_configured_t1_scales_timers_a_and_b(void **state)
     harness_free(h);
 }
 
+static void test_api_config_keeps_defaults_for_timers_that_cannot_work(void **state)
+{
+    (void)state;
+    sipua__txn_config cfg;
+    sipua__txn_config_init(&cfg);
+    cfg.t1 = 0;     /* would retransmit forever: the default stays */
+    cfg.t2 = MS(1); /* below T1: raised to T1 */
+    cfg.t4 = 0;     /* allowed: no timer K on UDP either */
+    harness *h = harness_new_with(&cfg);
+    client(h, req(h, (req_spec){.method = "OPTIONS", .branch = BR1}), &h->udp);
+    run_until(h, T0 + SEC(2));
+    EXPECT_SEND_TIMES(h, 0, MS(500), MS(1000), MS(1500), MS(2000));
+    assert_int_equal(recv_udp(h, resp(h, (resp_spec){.status = 200, .method = "OPTIONS"})), 0);
+    EXPECT_EVENTS(h, EV_RESPONSE, EV_TERMINATED);
+    assert_int_equal(live(h), 0);
+    harness_free(h);
+}
+
 static void test_17_1_1_2_provisional_moves_to_proceeding_and_stops_timers_a_and_b(void **state)
 {
     (void)state;
@@ -1731,6 +1749,7 @@ int main(void)
             test_17_1_1_2_invite_client_udp_timer_a_doubles_and_timer_b_times_out_at_64_t1),
         cmocka_unit_test(test_17_1_1_2_invite_client_reliable_sends_once_and_times_out_at_64_t1),
         cmocka_unit_test(test_17_1_1_2_configured_t1_scales_timers_a_and_b),
+        cmocka_unit_test(test_api_config_keeps_defaults_for_timers_that_cannot_work),
         cmocka_unit_test(test_17_1_1_2_provisional_moves_to_proceeding_and_stops_timers_a_and_b),
         cmocka_unit_test(
             test_17_1_1_3_non_2xx_final_is_acked_by_the_transaction_with_exact_headers),
