@@ -4,6 +4,8 @@
  * both roles, good and bad. */
 #include "testutil.h"
 
+#include "failalloc.h"
+
 #include "transport/ws.h"
 
 /* ------------------------------------------------------------------ */
@@ -1147,38 +1149,6 @@ static void test_client_and_server_talk(void **state)
 /* ------------------------------------------------------------------ */
 /* Allocation failure                                                  */
 
-typedef struct failing {
-    int left; /* allocations that succeed; then every one fails */
-    int live;
-} failing;
-
-static void *f_alloc(size_t n, void *user)
-{
-    failing *f = user;
-    if (f->left-- <= 0)
-        return NULL;
-    f->live++;
-    return malloc(n);
-}
-
-static void *f_realloc(void *p, size_t n, void *user)
-{
-    failing *f = user;
-    if (f->left-- <= 0)
-        return NULL;
-    if (!p)
-        f->live++;
-    return realloc(p, n);
-}
-
-static void f_free(void *p, void *user)
-{
-    failing *f = user;
-    if (p)
-        f->live--;
-    free(p);
-}
-
 static void test_allocation_failure_at_every_step(void **state)
 {
     (void)state;
@@ -1187,11 +1157,11 @@ static void test_allocation_failure_at_every_step(void **state)
     n += masked_frame(frames + n, sizeof frames - n, 1, SIPUA__WS_OP_CONT, "def", 3);
     int completed = 0;
     for (int budget = 0; budget < 10 && !completed; budget++) {
-        failing f = {budget, 0};
-        sipua_allocator a = {f_alloc, f_realloc, f_free, &f};
+        failalloc f;
+        failalloc_init(&f, budget);
         rec r;
         memset(&r, 0, sizeof r);
-        r.ws = sipua__ws_new(SIPUA__WS_SERVER, NULL, &rec_callbacks, &r, &a);
+        r.ws = sipua__ws_new(SIPUA__WS_SERVER, NULL, &rec_callbacks, &r, &f.a);
         if (r.ws) {
             assert_int_equal(feed_str(&r, UPGRADE_REQUEST), SIPUA_OK);
             if (!sipua__ws_is_closed(r.ws))
