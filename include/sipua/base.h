@@ -56,7 +56,8 @@ typedef int64_t sipua_time;
     X(ENOSPC, -7, "output buffer too small")                                                       \
     X(ENOTFOUND, -8, "not found")                                                                  \
     X(EVERSION, -9, "unsupported protocol version")                                                \
-    X(EIO, -10, "input/output error")
+    X(EIO, -10, "input/output error")                                                              \
+    X(ETIMEDOUT, -11, "timed out: no answer")
 
 typedef enum sipua_errno {
     SIPUA_OK = 0,

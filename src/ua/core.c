@@ -1,0 +1,902 @@
+/* The user agent core: what arrives goes through framing, parsing, the
+ * UAS's first look (inspect.c) and the transaction layer; requests are
+ * answered by the minimal transaction user below; OPTIONS can be sent. See
+ * include/sipua/ua.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sipua/ua.h"
+#include "txn/txn.h"
+#include "ua/inspect.h"
+
+/* A stream connection's unconsumed input. */
+typedef struct stream {
+    uint64_t conn;
+    sipua_framer framer;
+    char *buf;
+    size_t len, cap;
+} stream;
+
+/* An OPTIONS request waiting for its answer: the client transaction's user
+ * pointer. */
+typedef struct pending {
+    struct pending *prev, *next; /* the UA's list, freed with it */
+    uint64_t id;
+    sipua_time sent_at;
+    sipua_endpoint to;
+    sipua__txn *txn;
+} pending;
+
+struct sipua_ua {
+    sipua_allocator a;
+    sipua_ua_callbacks cb;
+    void *user;
+    sipua_ua_config cfg;
+    char user_agent[64];
+    sipua__txn_layer *txn;
+    sipua_msg *rx;    /* the message being received */
+    sipua_msg *check; /* responses are parsed here before they leave */
+    int in_callback;
+    int busy; /* inside recv or advance */
+    uint64_t next_id;
+    sipua_ua_stats stats;
+    stream *streams;
+    size_t nstreams, capstreams;
+    pending *pending; /* OPTIONS requests not yet answered */
+    sipua_time now;
+    char *tx; /* responses are built here */
+    size_t txcap;
+};
+
+static const char allow_value[] = "ACK, CANCEL, OPTIONS";
+
+/* Methods the core serves: the others it knows get 405. */
+#define SERVED                                                                                     \
+    ((1u << SIPUA_METHOD_OPTIONS) | (1u << SIPUA_METHOD_CANCEL) | (1u << SIPUA_METHOD_ACK))
+
+/* ------------------------------------------------------------------ */
+/* Small things                                                        */
+
+const char *sipua_transport_name(sipua_transport t)
+{
+    switch (t) {
+    case SIPUA_TRANSPORT_UDP: return "UDP";
+    case SIPUA_TRANSPORT_TCP: return "TCP";
+    case SIPUA_TRANSPORT_TLS: return "TLS";
+    case SIPUA_TRANSPORT_WS: return "WS";
+    case SIPUA_TRANSPORT_WSS: return "WSS";
+    }
+    return "?";
+}
+
+int sipua_transport_from_name(sipua_str name, sipua_transport *out)
+{
+    static const char *const names[] = {"udp", "tcp", "tls", "ws", "wss"};
+    if (!out)
+        return SIPUA_EINVAL;
+    for (int i = 0; i < 5; i++) {
+        if (sipua_str_caseeq(name, names[i])) {
+            *out = (sipua_transport)i;
+            return 0;
+        }
+    }
+    return SIPUA_EINVAL;
+}
+
+int sipua_endpoint_set(sipua_endpoint *ep, sipua_transport t, const char *host, uint16_t port,
+                       uint64_t conn)
+{
+    if (!ep || !host || (unsigned)t > SIPUA_TRANSPORT_WSS)
+        return SIPUA_EINVAL;
+    size_t n = strlen(host);
+    if (n == 0 || n >= sizeof ep->host)
+        return SIPUA_EINVAL;
+    memset(ep, 0, sizeof *ep);
+    ep->transport = t;
+    memcpy(ep->host, host, n + 1);
+    ep->port = port;
+    ep->conn = conn;
+    return 0;
+}
+
+void sipua_ua_config_init(sipua_ua_config *cfg)
+{
+    if (!cfg)
+        return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->version = SIPUA_UA_CONFIG_VERSION;
+    cfg->t1 = 500000;
+    cfg->t2 = 4000000;
+    cfg->t4 = 5000000;
+    sipua_msg_limits_init(&cfg->limits);
+}
+
+int sipua_ua_config_listen(sipua_ua_config *cfg, const sipua_endpoint *ep)
+{
+    if (!cfg || !ep || cfg->nlisten >= SIPUA_UA_MAX_LISTEN || !ep->host[0] ||
+        (unsigned)ep->transport > SIPUA_TRANSPORT_WSS)
+        return SIPUA_EINVAL;
+    for (size_t i = 0; i < cfg->nlisten; i++)
+        if (cfg->listen[i].transport == ep->transport)
+            return SIPUA_EINVAL;
+    cfg->listen[cfg->nlisten++] = *ep;
+    return 0;
+}
+
+static const sipua_endpoint *listen_for(const sipua_ua *ua, sipua_transport t)
+{
+    for (size_t i = 0; i < ua->cfg.nlisten; i++)
+        if (ua->cfg.listen[i].transport == t)
+            return &ua->cfg.listen[i];
+    return NULL;
+}
+
+static void to_dest(const sipua_endpoint *ep, sipua__txn_dest *d)
+{
+    sipua__txn_dest_init(d, (sipua__transport_kind)ep->transport, ep->host, ep->port, ep->conn);
+}
+
+static void from_dest(const sipua__txn_dest *d, sipua_endpoint *ep)
+{
+    memset(ep, 0, sizeof *ep);
+    ep->transport = (sipua_transport)d->kind;
+    memcpy(ep->host, d->host, sizeof ep->host);
+    ep->host[sizeof ep->host - 1] = 0;
+    ep->port = d->port;
+    ep->conn = d->conn_id;
+}
+
+static void emit(sipua_ua *ua, sipua_ua_event *ev)
+{
+    if (!ua->cb.event)
+        return;
+    ua->in_callback++;
+    ua->cb.event(ua->user, ev);
+    ua->in_callback--;
+}
+
+static void dropped(sipua_ua *ua, const sipua_endpoint *from, int error, const char *why)
+{
+    ua->stats.dropped++;
+    sipua_ua_event ev = {.type = SIPUA_UA_EV_DROPPED, .error = error, .peer = from};
+    if (why)
+        ev.reason = (sipua_str){why, strlen(why)};
+    emit(ua, &ev);
+}
+
+/* Lower-case hex of n random bytes, NUL-terminated (out holds 2n+1). */
+static void random_hex(sipua_ua *ua, char *out, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t r[32];
+    if (n > sizeof r)
+        n = sizeof r;
+    ua->cb.random(ua->user, r, n);
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[r[i] >> 4];
+        out[2 * i + 1] = hex[r[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+static sipua_str cstr(const char *s)
+{
+    sipua_str r = {s, strlen(s)};
+    return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Responses (RFC 3261 8.2.6)                                          */
+
+/* host, bracketed when it is an IPv6 reference */
+static void put_host(sipua_builder *b, sipua_str host, sipua_host_kind kind)
+{
+    if (kind == SIPUA_HOST_IPV6)
+        sipua_builder_raw(b, SIPUA_STR("["));
+    sipua_builder_raw(b, host);
+    if (kind == SIPUA_HOST_IPV6)
+        sipua_builder_raw(b, SIPUA_STR("]"));
+}
+
+/* The top Via of a request, with received and rport filled in from where
+ * it came (RFC 3261 18.2.1, RFC 3581 4): received always when rport was
+ * asked for, else when the source differs from the sent-by host. */
+static void put_top_via(sipua_builder *b, const sipua_via *v, const sipua_endpoint *from)
+{
+    char port[8];
+    sipua_builder_raw(b, SIPUA_STR("Via: "));
+    sipua_builder_raw(b, v->protocol);
+    sipua_builder_raw(b, SIPUA_STR("/"));
+    sipua_builder_raw(b, v->transport);
+    sipua_builder_raw(b, SIPUA_STR(" "));
+    put_host(b, v->host, v->host_kind);
+    if (v->port) {
+        snprintf(port, sizeof port, ":%u", (unsigned)v->port);
+        sipua_builder_raw(b, cstr(port));
+    }
+    size_t pos = 0;
+    sipua_str n, val;
+    while (v->params.p && sipua_param_next(v->params, &pos, &n, &val)) {
+        if (sipua_str_caseeq(n, "received") || sipua_str_caseeq(n, "rport"))
+            continue;
+        sipua_builder_raw(b, SIPUA_STR(";"));
+        sipua_builder_raw(b, n);
+        if (val.p) {
+            sipua_builder_raw(b, SIPUA_STR("="));
+            sipua_builder_raw(b, val);
+        }
+    }
+    int want_rport = v->rport >= 0;
+    if (want_rport || !sipua_str_eq(v->host, from->host)) {
+        sipua_builder_raw(b, SIPUA_STR(";received="));
+        sipua_builder_raw(b, cstr(from->host));
+    }
+    if (want_rport) {
+        snprintf(port, sizeof port, "%u", (unsigned)from->port);
+        sipua_builder_raw(b, SIPUA_STR(";rport="));
+        sipua_builder_raw(b, cstr(port));
+    }
+    sipua_builder_raw(b, SIPUA_STR("\r\n"));
+}
+
+/* The rest of the Via header fields, as received: the first field's other
+ * values after the top one, then every other Via field. */
+static void put_other_vias(sipua_builder *b, const sipua_msg *m)
+{
+    size_t at = 0;
+    int first = 1;
+    const sipua_hdr *h;
+    for (; (h = sipua_msg_find(m, SIPUA_HDR_VIA, &at)) != NULL; at++) {
+        sipua_str val = h->value;
+        if (first) {
+            first = 0;
+            /* the top value ends at the first comma outside quotes */
+            const char *p = val.p, *e = val.p + val.len;
+            int q = 0;
+            while (p < e && (q || *p != ',')) {
+                if (*p == '"')
+                    q = !q;
+                else if (*p == '\\' && q && p + 1 < e)
+                    p++;
+                p++;
+            }
+            if (p >= e)
+                continue;
+            p++;
+            while (p < e && (*p == ' ' || *p == '\t'))
+                p++;
+            val = (sipua_str){p, (size_t)(e - p)};
+        }
+        if (val.len)
+            sipua_builder_header(b, SIPUA_STR("Via"), val);
+    }
+}
+
+/* Writes the response to request m into ua->tx; returns its length or an
+ * error. `extra` is zero or more whole header lines (with CRLFs). */
+static int build_response(sipua_ua *ua, const sipua_msg *m, const sipua_endpoint *from, int code,
+                          const char *reason, const char *extra)
+{
+    sipua_builder b;
+    sipua_builder_init(&b, ua->tx, ua->txcap);
+    sipua_builder_status_line(&b, code, cstr(reason));
+    const sipua_via *top = sipua_msg_top_via(m);
+    if (!top)
+        return SIPUA_EINVAL;
+    put_top_via(&b, top, from);
+    put_other_vias(&b, m);
+    const sipua_hdr *h;
+    if ((h = sipua_msg_find(m, SIPUA_HDR_FROM, NULL)) != NULL)
+        sipua_builder_header(&b, SIPUA_STR("From"), h->value);
+    if ((h = sipua_msg_find(m, SIPUA_HDR_TO, NULL)) != NULL) {
+        const sipua_nameaddr *to = sipua_msg_to(m);
+        sipua_builder_raw(&b, SIPUA_STR("To: "));
+        sipua_builder_raw(&b, h->value);
+        if (code > 100 && (!to || !to->tag.p)) {
+            char tag[17];
+            random_hex(ua, tag, 8);
+            sipua_builder_raw(&b, SIPUA_STR(";tag="));
+            sipua_builder_raw(&b, cstr(tag));
+        }
+        sipua_builder_raw(&b, SIPUA_STR("\r\n"));
+    }
+    sipua_str cid = sipua_msg_call_id(m);
+    if (cid.p)
+        sipua_builder_header(&b, SIPUA_STR("Call-ID"), cid);
+    if ((h = sipua_msg_find(m, SIPUA_HDR_CSEQ, NULL)) != NULL)
+        sipua_builder_header(&b, SIPUA_STR("CSeq"), h->value);
+    sipua_builder_header(&b, SIPUA_STR("Server"), cstr(ua->user_agent));
+    if (extra)
+        sipua_builder_raw(&b, cstr(extra));
+    sipua_builder_body(&b, (sipua_str){"", 0});
+    int n = sipua_builder_finish(&b);
+    if (n < 0)
+        return n;
+    /* What is copied from the request (Via, From, To, Call-ID, CSeq) came
+     * from a message that may not have parsed whole: the response leaves
+     * only if every header of it parses. */
+    if (sipua_msg_parse(ua->check, ua->tx, (size_t)n, SIPUA_PARSE_DATAGRAM) != n ||
+        sipua_msg_parse_all(ua->check) != 0)
+        return SIPUA_EPARSE;
+    return n;
+}
+
+/* The extra header lines a verdict asks for, into buf. */
+static const char *verdict_headers(const sipua__verdict *v, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    if (v->add_allow)
+        n += (size_t)snprintf(buf + n, cap - n, "Allow: %s\r\n", allow_value);
+    if (v->add_accept && n < cap)
+        n += (size_t)snprintf(buf + n, cap - n, "Accept: application/sdp\r\n");
+    if (v->add_unsupported && n < cap) {
+        n += (size_t)snprintf(buf + n, cap - n, "Unsupported: ");
+        for (size_t i = 0; i < v->nunsupported && n < cap; i++)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%.*s", i ? ", " : "",
+                                  (int)v->unsupported[i].len, v->unsupported[i].p);
+        if (n < cap)
+            n += (size_t)snprintf(buf + n, cap - n, "\r\n");
+    }
+    if (n >= cap)
+        buf[0] = 0; /* cannot happen with the sizes used */
+    return buf;
+}
+
+static void answered(sipua_ua *ua, const sipua_msg *m, const sipua_endpoint *from, int code,
+                     const char *reason)
+{
+    ua->stats.requests_answered++;
+    if (code == 400)
+        ua->stats.answered_400++;
+    sipua_ua_event ev = {.type = SIPUA_UA_EV_REQUEST_ANSWERED,
+                         .status = code,
+                         .reason = cstr(reason),
+                         .method = sipua_msg_method(m),
+                         .msg = m,
+                         .peer = from};
+    emit(ua, &ev);
+}
+
+/* A response outside any transaction: to a request that did not parse. */
+static void respond_stateless(sipua_ua *ua, const sipua_msg *m, const sipua_endpoint *from,
+                              int code, const char *reason)
+{
+    int n = build_response(ua, m, from, code, reason, NULL);
+    if (n < 0) {
+        dropped(ua, from, n, n == SIPUA_ENOSPC ? "response did not fit" : "cannot be answered");
+        return;
+    }
+    ua->stats.sent++;
+    ua->in_callback++;
+    ua->cb.send(ua->user, from, ua->tx, (size_t)n);
+    ua->in_callback--;
+    answered(ua, m, from, code, reason);
+}
+
+static void respond_txn(sipua_ua *ua, sipua__txn *st, const sipua_msg *m,
+                        const sipua_endpoint *from, int code, const char *reason, const char *extra)
+{
+    int n = build_response(ua, m, from, code, reason, extra);
+    if (n < 0) {
+        dropped(ua, from, n, n == SIPUA_ENOSPC ? "response did not fit" : "cannot be answered");
+        sipua__txn_terminate(st);
+        return;
+    }
+    if (sipua__txn_server_respond(st, ua->tx, (size_t)n, ua->now) == 0)
+        answered(ua, m, from, code, reason);
+}
+
+/* ------------------------------------------------------------------ */
+/* The transaction user                                                */
+
+static int txn_send(void *user, const sipua__txn_dest *dest, const char *bytes, size_t len)
+{
+    sipua_ua *ua = user;
+    sipua_endpoint to;
+    from_dest(dest, &to);
+    ua->stats.sent++;
+    ua->in_callback++;
+    int r = ua->cb.send(ua->user, &to, bytes, len);
+    ua->in_callback--;
+    return r;
+}
+
+static void txn_random(void *user, uint8_t *buf, size_t len)
+{
+    sipua_ua *ua = user;
+    ua->cb.random(ua->user, buf, len);
+}
+
+static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const sipua__txn_dest *src)
+{
+    sipua_ua *ua = user;
+    sipua_endpoint from;
+    from_dest(src, &from);
+    if (!st)
+        return; /* an ACK to a 2xx: no dialogs here yet */
+    static const char *const none[1] = {NULL};
+    sipua__uas_policy pol = {.allowed_methods = SERVED, .supported = none, .nsupported = 0};
+    sipua__verdict v;
+    sipua__uas_inspect(m, 1, &pol, &v);
+    char extra[512];
+    if (v.action == SIPUA_ACT_RESPOND) {
+        respond_txn(ua, st, m, &from, v.status, v.reason, verdict_headers(&v, extra, sizeof extra));
+        return;
+    }
+    if (v.action == SIPUA_ACT_DROP) {
+        dropped(ua, &from, SIPUA_EPARSE, v.why);
+        sipua__txn_terminate(st);
+        return;
+    }
+    switch (sipua_msg_method(m)) {
+    case SIPUA_METHOD_OPTIONS:
+        snprintf(extra, sizeof extra,
+                 "Allow: %s\r\nAccept: application/sdp\r\nAccept-Language: en\r\nSupported: \r\n",
+                 allow_value);
+        respond_txn(ua, st, m, &from, 200, "OK", extra);
+        break;
+    case SIPUA_METHOD_CANCEL:
+        /* no INVITE is served yet, so there is nothing to cancel */
+        respond_txn(ua, st, m, &from, 481, "Call/Transaction Does Not Exist", NULL);
+        break;
+    default:
+        snprintf(extra, sizeof extra, "Allow: %s\r\n", allow_value);
+        respond_txn(ua, st, m, &from, 405, "Method Not Allowed", extra);
+        break;
+    }
+}
+
+static sipua_str header_values(const sipua_msg *m, sipua_hdr_id id)
+{
+    const sipua_hdr *h = sipua_msg_find(m, id, NULL);
+    return h ? h->value : (sipua_str){NULL, 0};
+}
+
+static void pending_free(sipua_ua *ua, pending *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        ua->pending = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    ua->a.free(p, ua->a.user);
+}
+
+static void txn_response(void *user, sipua__txn *ct, const sipua_msg *m)
+{
+    sipua_ua *ua = user;
+    pending *p = sipua__txn_get_user(ct);
+    int status = sipua_msg_status(m);
+    if (!p || status < 200)
+        return;
+    sipua_ua_event ev = {.type = SIPUA_UA_EV_OPTIONS_RESULT,
+                         .request_id = p->id,
+                         .status = status,
+                         .reason = sipua_msg_reason(m),
+                         .allow = header_values(m, SIPUA_HDR_ALLOW),
+                         .supported = header_values(m, SIPUA_HDR_SUPPORTED),
+                         .rtt_us = ua->now - p->sent_at,
+                         .msg = m,
+                         .peer = &p->to};
+    emit(ua, &ev);
+    /* answered: no event when the transaction ends */
+    sipua__txn_set_user(ct, NULL);
+    pending_free(ua, p);
+}
+
+static void txn_failed(sipua_ua *ua, sipua__txn *t, int err)
+{
+    pending *p = sipua__txn_get_user(t);
+    if (!p)
+        return;
+    sipua_ua_event ev = {
+        .type = SIPUA_UA_EV_OPTIONS_RESULT, .request_id = p->id, .error = err, .peer = &p->to};
+    emit(ua, &ev);
+    sipua__txn_set_user(t, NULL);
+    pending_free(ua, p);
+}
+
+static void txn_timeout(void *user, sipua__txn *t)
+{
+    txn_failed(user, t, SIPUA_ETIMEDOUT);
+}
+
+static void txn_transport_error(void *user, sipua__txn *t, int err)
+{
+    txn_failed(user, t, err ? err : SIPUA_EIO);
+}
+
+static void txn_terminated(void *user, sipua__txn *t)
+{
+    sipua_ua *ua = user;
+    pending *p = sipua__txn_get_user(t);
+    if (p) { /* ended without an answer or a failure: cannot happen, but free */
+        sipua__txn_set_user(t, NULL);
+        pending_free(ua, p);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Life                                                                */
+
+int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void *user,
+                 const sipua_allocator *alloc, sipua_ua **out)
+{
+    if (!out || !cb || !cb->send || !cb->random || cb->version != SIPUA_UA_CALLBACKS_VERSION)
+        return SIPUA_EINVAL;
+    *out = NULL;
+    sipua_ua_config defaults;
+    if (!cfg) {
+        sipua_ua_config_init(&defaults);
+        cfg = &defaults;
+    }
+    if (cfg->version != SIPUA_UA_CONFIG_VERSION || cfg->nlisten > SIPUA_UA_MAX_LISTEN)
+        return SIPUA_EINVAL;
+    const sipua_allocator *a = alloc ? alloc : sipua_default_allocator();
+    sipua_ua *ua = a->alloc(sizeof *ua, a->user);
+    if (!ua)
+        return SIPUA_ENOMEM;
+    memset(ua, 0, sizeof *ua);
+    ua->a = *a;
+    ua->cb = *cb;
+    ua->user = user;
+    ua->cfg = *cfg;
+    snprintf(ua->user_agent, sizeof ua->user_agent, "%s",
+             cfg->user_agent ? cfg->user_agent : "sipua/" SIPUA_VERSION_STRING);
+    ua->cfg.user_agent = ua->user_agent;
+    ua->next_id = 1;
+    ua->txcap = cfg->limits.max_message ? cfg->limits.max_message : 65535;
+    ua->tx = a->alloc(ua->txcap, a->user);
+    ua->rx = sipua_msg_new(&cfg->limits, a);
+    ua->check = sipua_msg_new(&cfg->limits, a);
+    sipua__txn_config tc;
+    sipua__txn_config_init(&tc);
+    if (cfg->t1)
+        tc.t1 = cfg->t1;
+    if (cfg->t2)
+        tc.t2 = cfg->t2;
+    if (cfg->t4)
+        tc.t4 = cfg->t4;
+    tc.timer_d = 64 * tc.t1 > 32000000 ? 64 * tc.t1 : 32000000;
+    sipua__txn_callbacks tcb = {.send = txn_send,
+                                .request = txn_request,
+                                .response = txn_response,
+                                .timeout = txn_timeout,
+                                .transport_error = txn_transport_error,
+                                .terminated = txn_terminated,
+                                .random = txn_random};
+    ua->txn = sipua__txn_layer_new(&tc, &tcb, ua, a);
+    if (!ua->tx || !ua->rx || !ua->check || !ua->txn) {
+        sipua_ua_free(ua);
+        return SIPUA_ENOMEM;
+    }
+    *out = ua;
+    return 0;
+}
+
+static void free_pending(sipua_ua *ua)
+{
+    while (ua->pending)
+        pending_free(ua, ua->pending);
+}
+
+void sipua_ua_free(sipua_ua *ua)
+{
+    if (!ua || ua->in_callback)
+        return;
+    free_pending(ua);
+    sipua__txn_layer_free(ua->txn);
+    sipua_msg_free(ua->rx);
+    sipua_msg_free(ua->check);
+    for (size_t i = 0; i < ua->nstreams; i++)
+        ua->a.free(ua->streams[i].buf, ua->a.user);
+    ua->a.free(ua->streams, ua->a.user);
+    ua->a.free(ua->tx, ua->a.user);
+    ua->a.free(ua, ua->a.user);
+}
+
+/* ------------------------------------------------------------------ */
+/* Input                                                               */
+
+/* One whole message from `from`. */
+static void handle_message(sipua_ua *ua, const sipua_endpoint *from, const char *bytes, size_t len,
+                           int flags)
+{
+    int r = sipua_msg_parse(ua->rx, bytes, len, flags);
+    const sipua_msg *m = ua->rx;
+    if (r > 0)
+        ua->stats.received++;
+    if (r < 0) {
+        const sipua_msg_error *e = sipua_msg_get_error(m);
+        sipua__verdict v;
+        sipua__uas_inspect(m, r, NULL, &v);
+        if (v.action == SIPUA_ACT_RESPOND && sipua_msg_is_request(m) && sipua_msg_cseq(m) &&
+            sipua_msg_call_id(m).p && sipua_msg_from(m) && sipua_msg_to(m)) {
+            /* the reason phrase names the fault (DESIGN: "Messages") */
+            char reason[128];
+            snprintf(reason, sizeof reason, "%s (%s)", v.reason,
+                     e && e->reason ? e->reason : "malformed request");
+            respond_stateless(ua, m, from, v.status, reason);
+        } else {
+            dropped(ua, from, r, e && e->reason ? e->reason : "malformed message");
+        }
+        return;
+    }
+    sipua__txn_dest src;
+    to_dest(from, &src);
+    int t = sipua__txn_layer_recv(ua->txn, m, &src, ua->now);
+    if (t == SIPUA_ENOTFOUND)
+        dropped(ua, from, t, "response matches no transaction");
+    else if (t < 0)
+        dropped(ua, from, t, "refused by the transaction layer");
+}
+
+static stream *find_stream(sipua_ua *ua, uint64_t conn, int create)
+{
+    for (size_t i = 0; i < ua->nstreams; i++)
+        if (ua->streams[i].conn == conn)
+            return &ua->streams[i];
+    if (!create)
+        return NULL;
+    if (ua->nstreams == ua->capstreams) {
+        size_t cap = ua->capstreams ? 2 * ua->capstreams : 8;
+        stream *s = ua->a.realloc(ua->streams, cap * sizeof *s, ua->a.user);
+        if (!s)
+            return NULL;
+        ua->streams = s;
+        ua->capstreams = cap;
+    }
+    stream *s = &ua->streams[ua->nstreams++];
+    memset(s, 0, sizeof *s);
+    s->conn = conn;
+    sipua_framer_init(&s->framer);
+    return s;
+}
+
+static void drop_stream(sipua_ua *ua, stream *s)
+{
+    ua->a.free(s->buf, ua->a.user);
+    *s = ua->streams[--ua->nstreams];
+}
+
+static void close_stream(sipua_ua *ua, stream *s, const sipua_endpoint *from, int err,
+                         const char *why)
+{
+    uint64_t conn = s->conn;
+    drop_stream(ua, s);
+    dropped(ua, from, err, why);
+    sipua_ua_event ev = {.type = SIPUA_UA_EV_CLOSE_CONNECTION, .conn = conn, .peer = from};
+    emit(ua, &ev);
+}
+
+static int stream_input(sipua_ua *ua, const sipua_endpoint *from, const char *bytes, size_t len)
+{
+    if (len == 0)
+        return 0;
+    stream *s = find_stream(ua, from->conn, 1);
+    if (!s)
+        return SIPUA_ENOMEM;
+    size_t max = ua->cfg.limits.max_message ? ua->cfg.limits.max_message : 65535;
+    if (s->len + len > s->cap) {
+        size_t cap = s->cap ? s->cap : 4096;
+        while (cap < s->len + len)
+            cap *= 2;
+        if (cap > 2 * max + 4096)
+            cap = 2 * max + 4096;
+        if (s->len + len > cap) {
+            close_stream(ua, s, from, SIPUA_ELIMIT, "stream input beyond the message size limit");
+            return 0;
+        }
+        char *nb = ua->a.realloc(s->buf, cap, ua->a.user);
+        if (!nb)
+            return SIPUA_ENOMEM;
+        s->buf = nb;
+        s->cap = cap;
+    }
+    memcpy(s->buf + s->len, bytes, len);
+    s->len += len;
+    size_t off = 0;
+    for (;;) {
+        size_t skip = 0, mlen = 0;
+        int k = sipua_framer_next(&s->framer, &ua->cfg.limits, s->buf + off, s->len - off, &skip,
+                                  &mlen);
+        if (k == SIPUA_EAGAIN)
+            break;
+        if (k < 0) {
+            close_stream(ua, s, from, k, "stream cannot be framed");
+            return 0;
+        }
+        if (k == SIPUA_FRAME_KEEPALIVE) {
+            /* RFC 5626 4.4.1: a double-CRLF ping is answered with one CRLF */
+            ua->in_callback++;
+            ua->cb.send(ua->user, from, "\r\n", 2);
+            ua->in_callback--;
+        } else if (k == SIPUA_FRAME_MESSAGE) {
+            handle_message(ua, from, s->buf + off + skip, mlen, SIPUA_PARSE_STREAM);
+            /* the stream may have moved: handle_message never adds streams */
+            skip += mlen;
+        }
+        off += skip;
+    }
+    if (off) {
+        memmove(s->buf, s->buf + off, s->len - off);
+        s->len -= off;
+    }
+    return 0;
+}
+
+int sipua_ua_recv(sipua_ua *ua, const sipua_endpoint *from, const char *bytes, size_t len,
+                  sipua_time now)
+{
+    if (!ua || !from || (!bytes && len))
+        return SIPUA_EINVAL;
+    if (ua->in_callback || ua->busy)
+        return SIPUA_ESTATE;
+    ua->busy = 1;
+    ua->now = now;
+    sipua__txn_layer_advance(ua->txn, now);
+    int r = 0;
+    if (from->transport == SIPUA_TRANSPORT_UDP || from->conn == 0) {
+        /* RFC 5626 4.4.1 on UDP (STUN keep-alives aside): a datagram of
+         * CRLFs only is a keep-alive, answered by nothing */
+        size_t i = 0;
+        while (i < len && (bytes[i] == '\r' || bytes[i] == '\n'))
+            i++;
+        if (i < len)
+            handle_message(ua, from, bytes, len, SIPUA_PARSE_DATAGRAM);
+    } else {
+        r = stream_input(ua, from, bytes, len);
+    }
+    ua->busy = 0;
+    return r;
+}
+
+int sipua_ua_connection_closed(sipua_ua *ua, uint64_t conn, sipua_time now)
+{
+    if (!ua)
+        return SIPUA_EINVAL;
+    if (ua->in_callback || ua->busy)
+        return SIPUA_ESTATE;
+    ua->now = now;
+    stream *s = find_stream(ua, conn, 0);
+    if (s)
+        drop_stream(ua, s);
+    return 0;
+}
+
+int sipua_ua_transport_failed(sipua_ua *ua, const sipua_endpoint *to, int err, sipua_time now)
+{
+    if (!ua || !to)
+        return SIPUA_EINVAL;
+    if (ua->in_callback || ua->busy)
+        return SIPUA_ESTATE;
+    ua->busy = 1;
+    ua->now = now;
+    /* RFC 3261 17.1.4: the requests sent there fail with the transport */
+    pending *p = ua->pending;
+    while (p) {
+        pending *next = p->next;
+        if (p->to.transport == to->transport && p->to.port == to->port &&
+            strcmp(p->to.host, to->host) == 0 &&
+            (!to->conn || !p->to.conn || p->to.conn == to->conn)) {
+            sipua__txn *t = p->txn;
+            txn_failed(ua, t, err ? err : SIPUA_EIO);
+            sipua__txn_terminate(t);
+        }
+        p = next;
+    }
+    ua->busy = 0;
+    return 0;
+}
+
+int sipua_ua_advance(sipua_ua *ua, sipua_time now)
+{
+    if (!ua)
+        return SIPUA_EINVAL;
+    if (ua->in_callback || ua->busy)
+        return SIPUA_ESTATE;
+    ua->busy = 1;
+    ua->now = now;
+    int r = sipua__txn_layer_advance(ua->txn, now);
+    ua->busy = 0;
+    return r < 0 ? r : 0;
+}
+
+sipua_time sipua_ua_next_deadline(const sipua_ua *ua)
+{
+    return ua ? sipua__txn_layer_next_deadline(ua->txn) : 0;
+}
+
+void sipua_ua_get_stats(const sipua_ua *ua, sipua_ua_stats *out)
+{
+    if (!ua || !out)
+        return;
+    *out = ua->stats;
+    sipua__txn_stats ts;
+    sipua__txn_layer_stats(ua->txn, &ts);
+    out->retransmissions = ts.retransmissions;
+    out->live_transactions = ts.live;
+}
+
+/* ------------------------------------------------------------------ */
+/* OPTIONS                                                             */
+
+int sipua_ua_options(sipua_ua *ua, sipua_str target, const sipua_endpoint *to, sipua_time now,
+                     uint64_t *request_id)
+{
+    if (!ua || !to || !target.p || !target.len || (unsigned)to->transport > SIPUA_TRANSPORT_WSS)
+        return SIPUA_EINVAL;
+    sipua_uri u;
+    if (sipua_uri_parse(target, &u) != 0 ||
+        (u.scheme_id != SIPUA_URI_SIP && u.scheme_id != SIPUA_URI_SIPS))
+        return SIPUA_EINVAL;
+    const sipua_endpoint *me = listen_for(ua, to->transport);
+    if (!me)
+        return SIPUA_EINVAL;
+    if (!ua->busy)
+        ua->now = now;
+    char branch[32], tag[17], callid[33], port[8];
+    int br = sipua__txn_make_branch(ua->txn, branch, sizeof branch);
+    if (br < 0)
+        return br;
+    random_hex(ua, tag, 8);
+    random_hex(ua, callid, 16);
+    snprintf(port, sizeof port, "%u", (unsigned)me->port);
+    int v6 = strchr(me->host, ':') != NULL;
+    const char *lb = v6 ? "[" : "", *rb = v6 ? "]" : "";
+
+    char buf[2048];
+    sipua_builder b;
+    sipua_builder_init(&b, buf, sizeof buf);
+    sipua_builder_request_line(&b, SIPUA_STR("OPTIONS"), target);
+    char line[512];
+    snprintf(line, sizeof line, "SIP/2.0/%s %s%s%s:%s;branch=%s;rport",
+             sipua_transport_name(to->transport), lb, me->host, rb, port, branch);
+    sipua_builder_header(&b, SIPUA_STR("Via"), cstr(line));
+    sipua_builder_header(&b, SIPUA_STR("Max-Forwards"), SIPUA_STR("70"));
+    snprintf(line, sizeof line, "<sip:sipua@%s%s%s>;tag=%s", lb, me->host, rb, tag);
+    sipua_builder_header(&b, SIPUA_STR("From"), cstr(line));
+    sipua_builder_raw(&b, SIPUA_STR("To: <"));
+    sipua_builder_raw(&b, target);
+    sipua_builder_raw(&b, SIPUA_STR(">\r\n"));
+    snprintf(line, sizeof line, "%s@%s", callid, me->host);
+    sipua_builder_header(&b, SIPUA_STR("Call-ID"), cstr(line));
+    sipua_builder_header(&b, SIPUA_STR("CSeq"), SIPUA_STR("1 OPTIONS"));
+    snprintf(line, sizeof line, "<sip:sipua@%s%s%s:%s;transport=%s>", lb, me->host, rb, port,
+             sipua_transport_name(to->transport));
+    for (char *c = strstr(line, "transport=") + 10; *c && *c != '>'; c++)
+        *c = (char)(*c | 0x20); /* transport parameter in lower case */
+    sipua_builder_header(&b, SIPUA_STR("Contact"), cstr(line));
+    sipua_builder_header(&b, SIPUA_STR("Accept"), SIPUA_STR("application/sdp"));
+    sipua_builder_header(&b, SIPUA_STR("User-Agent"), cstr(ua->user_agent));
+    sipua_builder_body(&b, (sipua_str){"", 0});
+    int n = sipua_builder_finish(&b);
+    if (n < 0)
+        return SIPUA_EINVAL; /* a target too long for one request */
+
+    pending *p = ua->a.alloc(sizeof *p, ua->a.user);
+    if (!p)
+        return SIPUA_ENOMEM;
+    p->id = ua->next_id++;
+    p->sent_at = ua->now;
+    p->to = *to;
+    p->prev = NULL;
+    p->next = ua->pending;
+    if (ua->pending)
+        ua->pending->prev = p;
+    ua->pending = p;
+    sipua__txn_dest d;
+    to_dest(to, &d);
+    sipua__txn *t;
+    int r = sipua__txn_client_new(ua->txn, buf, (size_t)n, &d, p, ua->now, &t);
+    if (r < 0) {
+        pending_free(ua, p);
+        return r;
+    }
+    p->txn = t;
+    if (request_id)
+        *request_id = p->id;
+    return 0;
+}
