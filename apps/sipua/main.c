@@ -10,6 +10,8 @@ static void usage(FILE *out)
           "\n"
           "commands:\n"
           "  lint [--json] FILE...   check raw SIP messages ('-' reads standard input)\n"
+          "  options URI             send OPTIONS, print the answer and the round-trip time\n"
+          "  serve --listen SPEC...  answer requests until SIGINT or SIGTERM\n"
           "  version                 print the version\n"
           "  help                    print this help\n"
           "\n"
@@ -26,6 +28,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "lint") == 0)
         return cmd_lint(argc - 1, argv + 1);
+    if (strcmp(cmd, "options") == 0)
+        return cmd_options(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("sipua %s\n", sipua_version());
         return EXIT_OK;
