@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `sipua serve` answering real clients, on free ports of 127.0.0.1:
 #   - SIPp's options_uac.xml over UDP and TCP: 200 with an Allow that lists
-#     OPTIONS; unknown_method_uac.xml: 405 with Allow;
+#     OPTIONS; not_implemented_uac.xml (FOOBAR): 501 with Allow;
+#     not_allowed_uac.xml (INFO): 405 with Allow;
 #   - tests/interop/sip_probe.py on every switched-on transport (TLS and WSS
 #     verified against the test CA; WS and WSS upgrade answered 101 with
 #     Sec-WebSocket-Protocol: sip): 200 with Allow;
@@ -23,7 +24,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../interop/lib.sh"
 
 # The transports `sipua serve` is tested on. Empty: not switched on yet.
-TRANSPORTS=()
+TRANSPORTS=(udp tcp tls)
 # How `sipua serve` is given its certificate for tls: and wss: listeners
 # ($CA_DIR is the test CA's directory, made by make-test-ca.sh).
 tls_args()
@@ -106,8 +107,11 @@ for t in "${transports[@]}"; do
         check "SIPp OPTIONS over ${t^^} -> sipua serve: 200 with Allow" \
             sipp_run "uac_$t" -sf "$INTEROP_DIR/sipp/options_uac.xml" -t "$flag" \
             -i 127.0.0.1 -p "$uac_port" -m 1 127.0.0.1:"${port[$t]}"
-        check "SIPp FOOBAR over ${t^^} -> sipua serve: 405 with Allow" \
-            sipp_run "uac405_$t" -sf "$INTEROP_DIR/sipp/unknown_method_uac.xml" -t "$flag" \
+        check "SIPp FOOBAR over ${t^^} -> sipua serve: 501 with Allow" \
+            sipp_run "uac501_$t" -sf "$INTEROP_DIR/sipp/not_implemented_uac.xml" -t "$flag" \
+            -i 127.0.0.1 -p "$uac_port" -m 1 127.0.0.1:"${port[$t]}"
+        check "SIPp INFO over ${t^^} -> sipua serve: 405 with Allow" \
+            sipp_run "uac405_$t" -sf "$INTEROP_DIR/sipp/not_allowed_uac.xml" -t "$flag" \
             -i 127.0.0.1 -p "$uac_port" -m 1 127.0.0.1:"${port[$t]}"
         check "probe OPTIONS over ${t^^} -> sipua serve: 200 with Allow" \
             sip_probe --transport "$t" --port "${port[$t]}" --require-header Allow
