@@ -350,7 +350,7 @@ int sipua__conn_feed(sipua__conn_table *t, uint32_t id, const uint8_t *data, siz
 int sipua__conn_send(sipua__conn_table *t, uint32_t id, const uint8_t *data, size_t len,
                      sipua_time now)
 {
-    if (!t || (!data && len))
+    if (!t || !data || !len)
         return SIPUA_EINVAL;
     conn *c = live(t, id);
     if (!c)

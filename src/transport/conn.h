@@ -147,7 +147,7 @@ int sipua__conn_feed(sipua__conn_table *t, uint32_t id, const uint8_t *data, siz
 
 /* Sends one SIP message: as is on TCP, TLS and UDP, in one WS frame (text
  * when it is UTF-8, else binary: RFC 7118 5) on WS and WSS. Returns
- * SIPUA_OK, SIPUA_ENOTFOUND, SIPUA_EINVAL, or SIPUA_ESTATE when not ready
+ * SIPUA_OK, SIPUA_ENOTFOUND, SIPUA_EINVAL (no bytes), or SIPUA_ESTATE when not ready
  * (a WS upgrade under way) or closing. */
 int sipua__conn_send(sipua__conn_table *t, uint32_t id, const uint8_t *data, size_t len,
                      sipua_time now);

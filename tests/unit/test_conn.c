@@ -244,6 +244,8 @@ static void test_bad_arguments(void **state)
     assert_int_equal(sipua__conn_set_keepalive(o.t, udp, S(30), 0), SIPUA_EINVAL);
     uint32_t tcp = open_conn(&o, SIPUA__TP_TCP, "192.0.2.1:5060", 1, 0, 0);
     assert_int_equal(sipua__conn_set_keepalive(o.t, tcp, -1, 0), SIPUA_EINVAL);
+    assert_int_equal(sipua__conn_send(o.t, tcp, (const uint8_t *)"", 0, 0), SIPUA_EINVAL);
+    assert_int_equal(sipua__conn_send(o.t, tcp, NULL, 1, 0), SIPUA_EINVAL);
     assert_int_equal(sipua__conn_ws_connect(o.t, tcp, span("h"), span("/"), (sipua_str){0}, 0),
                      SIPUA_ESTATE);
     assert_string_equal(sipua__transport_name(SIPUA__TP_WSS), "WSS");
