@@ -1,6 +1,7 @@
 /* The connection table: hashed by id and by (transport, remote address),
  * one timer per connection in the base timer heap, and closes deferred
  * while callbacks run. */
+#include <stdint.h>
 #include <string.h>
 
 #include "transport/conn_internal.h"
@@ -239,6 +240,9 @@ sipua__conn_table *sipua__conn_table_new(const sipua__conn_opts *opts,
                                          const sipua_allocator *alloc)
 {
     if (!cb || !cb->send || !cb->event || !cb->random)
+        return NULL;
+    /* a stream buffer holds one message and one byte more */
+    if (opts && opts->limits.max_message > SIZE_MAX / 4)
         return NULL;
     if (!alloc)
         alloc = sipua_default_allocator();

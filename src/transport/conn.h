@@ -118,7 +118,8 @@ void sipua__conn_opts_init(sipua__conn_opts *o);
 typedef struct sipua__conn_table sipua__conn_table;
 
 /* A new, empty table. opts and alloc may be NULL; cb needs all three
- * callbacks. NULL when out of memory or on a bad argument. */
+ * callbacks. NULL when out of memory or on a bad argument (a message limit
+ * above SIZE_MAX / 4 among them). */
 sipua__conn_table *sipua__conn_table_new(const sipua__conn_opts *opts,
                                          const sipua__conn_callbacks *cb, void *user,
                                          const sipua_allocator *alloc);

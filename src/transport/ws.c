@@ -340,7 +340,7 @@ static int reserve(sipua__ws *ws, size_t need)
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     if (cap > ws->opts.max_message)
-        cap = need; /* need is within the limit: checked by the caller */
+        cap = ws->opts.max_message; /* need is within it: the caller checked */
     uint8_t *p = ws->alloc.realloc(ws->msg, cap, ws->alloc.user);
     if (!p)
         return -1;

@@ -228,6 +228,10 @@ static void test_bad_arguments(void **state)
     sipua__conn_callbacks cb = o_callbacks;
     cb.send = NULL;
     assert_null(sipua__conn_table_new(NULL, &cb, NULL, NULL));
+    sipua__conn_opts huge;
+    sipua__conn_opts_init(&huge);
+    huge.limits.max_message = SIZE_MAX;
+    assert_null(sipua__conn_table_new(&huge, &o_callbacks, NULL, NULL));
     owner o;
     owner_init(&o, NULL);
     sipua__conn_key k = key_of(SIPUA__TP_TCP, "192.0.2.1:5060", 1);

@@ -599,6 +599,36 @@ static void test_7_4_1_too_big_fails_1009(void **state)
     rec_done(&r);
 }
 
+/* A message in many small fragments: the buffer grows by doubling, up to
+ * the limit, not once per fragment. */
+static void test_5_4_many_fragments_few_allocations(void **state)
+{
+    (void)state;
+    sipua__ws_opts o;
+    sipua__ws_opts_init(&o);
+    o.max_message = 1000;
+    failalloc f;
+    failalloc_init(&f, 1000000);
+    rec r;
+    memset(&r, 0, sizeof r);
+    r.ws = sipua__ws_new(SIPUA__WS_SERVER, &o, &rec_callbacks, &r, &f.a);
+    assert_non_null(r.ws);
+    assert_int_equal(feed_str(&r, UPGRADE_REQUEST), SIPUA_OK);
+    rec_clear(&r);
+    int before = f.left;
+    uint8_t fr[16];
+    for (int i = 0; i < 1000; i++) {
+        size_t n = masked_frame(fr, sizeof fr, i == 999, i ? SIPUA__WS_OP_CONT : SIPUA__WS_OP_TEXT,
+                                "x", 1);
+        assert_int_equal(feed(&r, fr, n), SIPUA_OK);
+    }
+    assert_int_equal(r.n_ev, 1);
+    assert_int_equal(r.ev[0].len, 1000);
+    assert_true(before - f.left <= 4); /* 256, 512, 1000 */
+    rec_done(&r);
+    assert_int_equal(f.live, 0);
+}
+
 static void test_5_5_1_bad_close_frames(void **state)
 {
     (void)state;
@@ -1198,6 +1228,7 @@ int main(void)
         cmocka_unit_test(test_5_4_fragment_order_fails_1002),
         cmocka_unit_test(test_5_2_64_bit_length_top_bit_fails_1002),
         cmocka_unit_test(test_7_4_1_too_big_fails_1009),
+        cmocka_unit_test(test_5_4_many_fragments_few_allocations),
         cmocka_unit_test(test_5_5_1_bad_close_frames),
         cmocka_unit_test(test_8_1_utf8_policy),
         cmocka_unit_test(test_rfc3629_utf8_validator),
