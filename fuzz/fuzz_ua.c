@@ -28,8 +28,9 @@ static int on_send(void *user, const sipua_endpoint *to, const char *bytes, size
 {
     (void)user;
     CHECK(to && to->host[0]);
-    /* CRLF keep-alive answers aside, what the core sends is a valid message */
-    if (len > 2) {
+    /* On UDP and TCP, keep-alive answers aside, what the core sends is a
+     * valid message (WebSocket bytes are the handshake and frames) */
+    if (len > 2 && (to->transport == SIPUA_TRANSPORT_UDP || to->transport == SIPUA_TRANSPORT_TCP)) {
         int r = sipua_msg_parse(out_msg, bytes, len, SIPUA_PARSE_DATAGRAM);
         if (r > 0)
             r = sipua_msg_parse_all(out_msg);
@@ -88,6 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t id;
     CHECK(sipua_ua_options(ua, SIPUA_STR("sip:192.0.2.7"), &peer, now, &id) == 0);
 
+    uint64_t conns[2] = {0, 0};
     /* records: [flags][advance ms][len hi][len lo][bytes...] */
     size_t i = 0;
     while (i + 4 <= size) {
@@ -99,15 +101,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             len = size - i;
         sipua_endpoint from;
         int stream = flags & 1;
-        sipua_endpoint_set(&from, stream ? SIPUA_TRANSPORT_TCP : SIPUA_TRANSPORT_UDP,
-                           hosts[(flags >> 1) % 3], (uint16_t)(5060 + ((flags >> 3) & 3)),
-                           stream ? 1 + ((flags >> 5) & 1) : 0);
+        /* streams: two connections, TCP and WS, opened on first use */
+        int which = (flags >> 5) & 1;
+        sipua_endpoint_set(&from,
+                           !stream ? SIPUA_TRANSPORT_UDP
+                           : which ? SIPUA_TRANSPORT_WS
+                                   : SIPUA_TRANSPORT_TCP,
+                           hosts[(flags >> 1) % 3], (uint16_t)(5060 + ((flags >> 3) & 3)), 0);
+        if (stream) {
+            if (!conns[which])
+                CHECK(sipua_ua_conn_open(ua, &from, now, &conns[which]) == 0);
+            from.conn = conns[which];
+        }
         if (flags & 0x80) {
             sipua_ua_advance(ua, now);
         } else if ((flags & 0x41) == 0x41) {
             sipua_ua_connection_closed(ua, from.conn, now);
+            conns[which] = 0;
         } else {
-            CHECK(sipua_ua_recv(ua, &from, (const char *)data + i, len, now) == 0);
+            int r = sipua_ua_recv(ua, &from, (const char *)data + i, len, now);
+            /* a connection the UA closed (framing, WebSocket errors) is unknown */
+            CHECK(r == 0 || (stream && r == SIPUA_ENOTFOUND));
+            if (r == SIPUA_ENOTFOUND)
+                conns[which] = 0;
         }
         i += len;
     }

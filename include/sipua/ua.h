@@ -80,6 +80,7 @@ typedef struct sipua_ua_config {
     sipua_endpoint listen[SIPUA_UA_MAX_LISTEN];
     size_t nlisten;
     const char *user_agent; /* User-Agent and Server value; default "sipua/VERSION" */
+    const char *ws_path;    /* the path of the WebSocket upgrades we send; default "/" */
     sipua_time t1, t2, t4;  /* RFC 3261 timers; defaults 500 ms, 4 s, 5 s */
     sipua_msg_limits limits;
 } sipua_ua_config;
@@ -151,10 +152,26 @@ SIPUA_EXTERN int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbac
 /* Frees the UA and everything in it, without callbacks. NULL is a no-op. */
 SIPUA_EXTERN void sipua_ua_free(sipua_ua *ua);
 
-/* Bytes received from `from`: one datagram (UDP), or the next segment of a
- * stream connection (from->conn), which may hold part of a message or
+/* Stream connections. Their numbers are the UA's: a connection the program
+ * accepts is announced with sipua_ua_conn_open(), which gives its number;
+ * a connection the UA wants is asked for by a send to an endpoint whose
+ * conn the program does not know yet: the program opens it to host:port
+ * under that number and writes the bytes once connected (and through TLS
+ * for TLS and WSS). The UA frames messages (Content-Length, WebSocket
+ * frames and the upgrade, RFC 7118), answers and sends keep-alives (RFC
+ * 5626 4.4.1), and asks for a connection to be closed with
+ * SIPUA_UA_EV_CLOSE_CONNECTION. */
+
+/* A connection the program accepted from `remote` (a stream transport).
+ * Returns 0 with *conn set, SIPUA_EINVAL, SIPUA_ENOMEM or SIPUA_ESTATE. */
+SIPUA_EXTERN int sipua_ua_conn_open(sipua_ua *ua, const sipua_endpoint *remote, sipua_time now,
+                                    uint64_t *conn);
+
+/* Bytes received from `from`: one datagram (UDP), or the next segment of
+ * stream connection from->conn, which may hold part of a message or
  * several. Returns 0 (what could not be used was answered or dropped and
- * counted, see the events), SIPUA_EINVAL, SIPUA_ENOMEM or SIPUA_ESTATE. */
+ * counted, see the events), SIPUA_EINVAL, SIPUA_ENOTFOUND (a connection
+ * the UA does not know), SIPUA_ENOMEM or SIPUA_ESTATE. */
 SIPUA_EXTERN int sipua_ua_recv(sipua_ua *ua, const sipua_endpoint *from, const char *bytes,
                                size_t len, sipua_time now);
 /* A stream connection closed (by the peer or an error): its partial input

@@ -90,7 +90,6 @@ struct sipua_io {
     sipua_endpoint client_ep[SIPUA_UA_MAX_LISTEN];
     size_t nclient_ep;
     conn *conns;
-    uint64_t next_conn;
     SSL_CTX *tls_client, *tls_server;
     struct timespec mono0;
     sipua_time real0;
@@ -289,9 +288,9 @@ int sipua_io_new(const sipua_io_config *cfg, void (*event)(void *user, const sip
     }
     snprintf(io->ws_path, sizeof io->ws_path, "%s", cfg->ws_path ? cfg->ws_path : "/");
     io->cfg.ws_path = io->ws_path;
+    io->cfg.ua.ws_path = io->ws_path;
     io->event = event;
     io->user = user;
-    io->next_conn = 1;
     clock_gettime(CLOCK_MONOTONIC, &io->mono0);
     struct timespec rt;
     clock_gettime(CLOCK_REALTIME, &rt);
@@ -412,15 +411,6 @@ static conn *conn_find_id(sipua_io *io, uint64_t id)
     return NULL;
 }
 
-static conn *conn_find_peer(sipua_io *io, const sipua_endpoint *to)
-{
-    for (conn *c = io->conns; c; c = c->next)
-        if (!c->closing && c->remote.transport == to->transport && c->remote.port == to->port &&
-            strcmp(c->remote.host, to->host) == 0)
-            return c;
-    return NULL;
-}
-
 static void conn_close(conn *c, int tell_ua)
 {
     sipua_io *io = c->io;
@@ -432,11 +422,10 @@ static void conn_close(conn *c, int tell_ua)
         sipua_time now = sipua_io_now(io);
         if (!c->ready) {
             /* never established: what was sent to it fails now */
-            sipua_endpoint to = c->remote;
-            to.conn = 0;
-            sipua_ua_transport_failed(io->ua, &to, SIPUA_EIO, now);
+            sipua_ua_transport_failed(io->ua, &c->remote, SIPUA_EIO, now);
+        } else {
+            sipua_ua_connection_closed(io->ua, c->id, now);
         }
-        sipua_ua_connection_closed(io->ua, c->id, now);
     }
     conn_free(c);
 }
@@ -605,7 +594,6 @@ static conn *conn_new(sipua_io *io, sipua_transport t)
     if (!c)
         return NULL;
     c->io = io;
-    c->id = io->next_conn++;
     c->tls = is_tls(t);
     uv_tcp_init(&io->loop, &c->tcp);
     uv_tcp_nodelay(&c->tcp, 1);
@@ -663,8 +651,8 @@ static conn *conn_dial(sipua_io *io, const sipua_endpoint *to)
     conn *c = conn_new(io, to->transport);
     if (!c)
         return NULL;
+    c->id = to->conn; /* the UA named it */
     c->remote = *to;
-    c->remote.conn = c->id;
     if (c->tls && conn_tls(c, io->tls_client, 1) != 0) {
         conn_close(c, 0);
         return NULL;
@@ -695,7 +683,12 @@ static void on_connection(uv_stream_t *server, int status)
     struct sockaddr_storage ss;
     int len = sizeof ss;
     uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len);
-    endpoint_of((struct sockaddr *)&ss, l->ep.transport, c->id, &c->remote);
+    endpoint_of((struct sockaddr *)&ss, l->ep.transport, 0, &c->remote);
+    if (!io->ua || sipua_ua_conn_open(io->ua, &c->remote, sipua_io_now(io), &c->id) != 0) {
+        conn_close(c, 0);
+        return;
+    }
+    c->remote.conn = c->id;
     if (c->tls && conn_tls(c, io->tls_server, 0) != 0) {
         conn_close(c, 0);
         return;
@@ -815,10 +808,9 @@ static int ua_send(void *user, const sipua_endpoint *to, const char *bytes, size
         }
         return SIPUA_EIO;
     }
-    conn *c = to->conn ? conn_find_id(io, to->conn) : conn_find_peer(io, to);
+    /* the UA names every connection: a number not seen yet is one to open */
+    conn *c = conn_find_id(io, to->conn);
     if (!c && to->conn)
-        c = conn_find_peer(io, to); /* the connection is gone: one to the same peer */
-    if (!c)
         c = conn_dial(io, to);
     if (!c)
         return SIPUA_EIO;

@@ -6,16 +6,18 @@
 #include <string.h>
 
 #include "sipua/ua.h"
+#include "transport/conn.h"
 #include "txn/txn.h"
 #include "ua/inspect.h"
 
-/* A stream connection's unconsumed input. */
-typedef struct stream {
-    uint64_t conn;
-    sipua_framer framer;
-    char *buf;
-    size_t len, cap;
-} stream;
+/* A message for a connection that is not ready yet (a WebSocket upgrade
+ * under way), sent on its READY event. */
+typedef struct queued {
+    struct queued *next;
+    uint32_t conn;
+    size_t len;
+    char data[];
+} queued;
 
 /* An OPTIONS request waiting for its answer: the client transaction's user
  * pointer. */
@@ -33,6 +35,7 @@ struct sipua_ua {
     void *user;
     sipua_ua_config cfg;
     char user_agent[64];
+    char ws_path[256];
     sipua__txn_layer *txn;
     sipua_msg *rx;    /* the message being received */
     sipua_msg *check; /* responses are parsed here before they leave */
@@ -40,9 +43,9 @@ struct sipua_ua {
     int busy; /* inside recv or advance */
     uint64_t next_id;
     sipua_ua_stats stats;
-    stream *streams;
-    size_t nstreams, capstreams;
-    pending *pending; /* OPTIONS requests not yet answered */
+    sipua__conn_table *conns; /* stream connections: framing, WebSocket, keep-alives */
+    queued *queue;            /* messages waiting for their connection */
+    pending *pending;         /* OPTIONS requests not yet answered */
     sipua_time now;
     char *tx; /* responses are built here */
     size_t txcap;
@@ -146,6 +149,27 @@ static void from_dest(const sipua__txn_dest *d, sipua_endpoint *ep)
     ep->conn = d->conn_id;
 }
 
+/* The connection table's key for an endpoint (one listener per transport). */
+static int key_of(const sipua_endpoint *ep, sipua__conn_key *key)
+{
+    memset(key, 0, sizeof *key);
+    key->transport = (sipua__transport)ep->transport;
+    key->listener = 0;
+    char text[SIPUA_HOST_MAX + 8];
+    snprintf(text, sizeof text, strchr(ep->host, ':') ? "[%s]:%u" : "%s:%u", ep->host,
+             (unsigned)(ep->port ? ep->port : 1));
+    return sipua__addr_parse((sipua_str){text, strlen(text)}, 0, &key->remote);
+}
+
+static void endpoint_of_key(const sipua__conn_key *key, uint32_t id, sipua_endpoint *ep)
+{
+    memset(ep, 0, sizeof *ep);
+    ep->transport = (sipua_transport)key->transport;
+    sipua__addr_format_ip(&key->remote, ep->host, sizeof ep->host);
+    ep->port = key->remote.port;
+    ep->conn = id;
+}
+
 static void emit(sipua_ua *ua, sipua_ua_event *ev)
 {
     if (!ua->cb.event)
@@ -183,6 +207,127 @@ static sipua_str cstr(const char *s)
 {
     sipua_str r = {s, strlen(s)};
     return r;
+}
+
+/* Bytes to the wire: datagrams straight to the program, stream messages
+ * through their connection (opened when there is none to reuse, RFC 3261
+ * 18.1.1), held while a WebSocket upgrade is under way. */
+static int core_send(sipua_ua *ua, const sipua_endpoint *to, const char *bytes, size_t len)
+{
+    ua->stats.sent++;
+    if (to->transport == SIPUA_TRANSPORT_UDP) {
+        ua->in_callback++;
+        int r = ua->cb.send(ua->user, to, bytes, len);
+        ua->in_callback--;
+        return r;
+    }
+    uint32_t id = to->conn <= UINT32_MAX ? (uint32_t)to->conn : 0;
+    sipua__conn_key key;
+    if (key_of(to, &key) != 0)
+        return SIPUA_EINVAL;
+    if (!id || !sipua__conn_key_of(ua->conns, id)) {
+        /* the connection is gone or was never named: one to the same peer */
+        id = sipua__conn_find_remote(ua->conns, key.transport, &key.remote);
+    }
+    if (!id) {
+        int r = sipua__conn_open(ua->conns, &key, 1, ua->now, &id);
+        if (r)
+            return r;
+        if (to->transport == SIPUA_TRANSPORT_WS || to->transport == SIPUA_TRANSPORT_WSS) {
+            char host[SIPUA_HOST_MAX + 8];
+            snprintf(host, sizeof host, strchr(to->host, ':') ? "[%s]:%u" : "%s:%u", to->host,
+                     (unsigned)to->port);
+            const char *path = ua->cfg.ws_path ? ua->cfg.ws_path : "/";
+            r = sipua__conn_ws_connect(ua->conns, id, (sipua_str){host, strlen(host)},
+                                       (sipua_str){path, strlen(path)}, (sipua_str){NULL, 0},
+                                       ua->now);
+            if (r) {
+                sipua__conn_close(ua->conns, id);
+                return r;
+            }
+        }
+    }
+    if (sipua__conn_is_ready(ua->conns, id))
+        return sipua__conn_send(ua->conns, id, (const uint8_t *)bytes, len, ua->now);
+    queued *q = ua->a.alloc(sizeof *q + len, ua->a.user);
+    if (!q)
+        return SIPUA_ENOMEM;
+    q->conn = id;
+    q->len = len;
+    memcpy(q->data, bytes, len);
+    q->next = NULL;
+    queued **tail = &ua->queue;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = q;
+    return 0;
+}
+
+static void fail_requests_to(sipua_ua *ua, const sipua_endpoint *to, int err);
+
+/* The connection table's callbacks. */
+static void conn_send_cb(void *user, uint32_t id, const uint8_t *data, size_t len)
+{
+    sipua_ua *ua = user;
+    const sipua__conn_key *key = sipua__conn_key_of(ua->conns, id);
+    if (!key)
+        return;
+    sipua_endpoint to;
+    endpoint_of_key(key, id, &to);
+    ua->in_callback++;
+    ua->cb.send(ua->user, &to, (const char *)data, len);
+    ua->in_callback--;
+}
+
+static void conn_random_cb(void *user, uint8_t *out, size_t len)
+{
+    sipua_ua *ua = user;
+    ua->cb.random(ua->user, out, len);
+}
+
+static void handle_message(sipua_ua *ua, const sipua_endpoint *from, const char *bytes, size_t len,
+                           int flags);
+
+static void conn_event_cb(void *user, const sipua__conn_event *ev)
+{
+    sipua_ua *ua = user;
+    sipua_endpoint peer;
+    endpoint_of_key(ev->key, ev->id, &peer);
+    if (ev->kind == SIPUA__CONN_EV_MESSAGE) {
+        /* a whole message: framed by Content-Length, or one WebSocket
+         * message, where Content-Length may be absent (RFC 7118 5) */
+        int ws = peer.transport == SIPUA_TRANSPORT_WS || peer.transport == SIPUA_TRANSPORT_WSS;
+        handle_message(ua, &peer, ev->data.p, ev->data.len,
+                       ws ? SIPUA_PARSE_DATAGRAM : SIPUA_PARSE_STREAM);
+        return;
+    }
+    queued **pq = &ua->queue;
+    int lost = 0;
+    while (*pq) {
+        queued *q = *pq;
+        if (q->conn != ev->id) {
+            pq = &q->next;
+            continue;
+        }
+        *pq = q->next;
+        if (ev->kind == SIPUA__CONN_EV_READY)
+            sipua__conn_send(ua->conns, ev->id, (const uint8_t *)q->data, q->len, ua->now);
+        else
+            lost = 1;
+        ua->a.free(q, ua->a.user);
+    }
+    if (ev->kind != SIPUA__CONN_EV_CLOSED)
+        return;
+    if (lost || ev->reason == SIPUA__CONN_CLOSE_HANDSHAKE) {
+        /* what was waiting for the connection cannot go (RFC 3261 17.1.4) */
+        sipua_endpoint to = peer;
+        to.conn = 0;
+        fail_requests_to(ua, &to, SIPUA_EIO);
+    }
+    if (ev->reason == SIPUA__CONN_CLOSE_FRAMING)
+        dropped(ua, &peer, SIPUA_EPARSE, "stream cannot be framed");
+    sipua_ua_event e = {.type = SIPUA_UA_EV_CLOSE_CONNECTION, .conn = ev->id, .peer = &peer};
+    emit(ua, &e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -367,10 +512,7 @@ static void respond_stateless(sipua_ua *ua, const sipua_msg *m, const sipua_endp
         dropped(ua, from, n, n == SIPUA_ENOSPC ? "response did not fit" : "cannot be answered");
         return;
     }
-    ua->stats.sent++;
-    ua->in_callback++;
-    ua->cb.send(ua->user, from, ua->tx, (size_t)n);
-    ua->in_callback--;
+    core_send(ua, from, ua->tx, (size_t)n);
     answered(ua, m, from, code, reason);
 }
 
@@ -395,11 +537,7 @@ static int txn_send(void *user, const sipua__txn_dest *dest, const char *bytes, 
     sipua_ua *ua = user;
     sipua_endpoint to;
     from_dest(dest, &to);
-    ua->stats.sent++;
-    ua->in_callback++;
-    int r = ua->cb.send(ua->user, &to, bytes, len);
-    ua->in_callback--;
-    return r;
+    return core_send(ua, &to, bytes, len);
 }
 
 static void txn_random(void *user, uint8_t *buf, size_t len)
@@ -546,6 +684,8 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
     snprintf(ua->user_agent, sizeof ua->user_agent, "%s",
              cfg->user_agent ? cfg->user_agent : "sipua/" SIPUA_VERSION_STRING);
     ua->cfg.user_agent = ua->user_agent;
+    snprintf(ua->ws_path, sizeof ua->ws_path, "%s", cfg->ws_path ? cfg->ws_path : "/");
+    ua->cfg.ws_path = ua->ws_path;
     ua->next_id = 1;
     ua->txcap = cfg->limits.max_message ? cfg->limits.max_message : 65535;
     ua->tx = a->alloc(ua->txcap, a->user);
@@ -568,7 +708,12 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
                                 .terminated = txn_terminated,
                                 .random = txn_random};
     ua->txn = sipua__txn_layer_new(&tc, &tcb, ua, a);
-    if (!ua->tx || !ua->rx || !ua->check || !ua->txn) {
+    sipua__conn_opts co;
+    sipua__conn_opts_init(&co);
+    co.limits = cfg->limits;
+    static const sipua__conn_callbacks ccb = {conn_send_cb, conn_event_cb, conn_random_cb};
+    ua->conns = sipua__conn_table_new(&co, &ccb, ua, a);
+    if (!ua->tx || !ua->rx || !ua->check || !ua->txn || !ua->conns) {
         sipua_ua_free(ua);
         return SIPUA_ENOMEM;
     }
@@ -590,9 +735,12 @@ void sipua_ua_free(sipua_ua *ua)
     sipua__txn_layer_free(ua->txn);
     sipua_msg_free(ua->rx);
     sipua_msg_free(ua->check);
-    for (size_t i = 0; i < ua->nstreams; i++)
-        ua->a.free(ua->streams[i].buf, ua->a.user);
-    ua->a.free(ua->streams, ua->a.user);
+    sipua__conn_table_free(ua->conns);
+    while (ua->queue) {
+        queued *q = ua->queue;
+        ua->queue = q->next;
+        ua->a.free(q, ua->a.user);
+    }
     ua->a.free(ua->tx, ua->a.user);
     ua->a.free(ua, ua->a.user);
 }
@@ -633,100 +781,6 @@ static void handle_message(sipua_ua *ua, const sipua_endpoint *from, const char 
         dropped(ua, from, t, "refused by the transaction layer");
 }
 
-static stream *find_stream(sipua_ua *ua, uint64_t conn, int create)
-{
-    for (size_t i = 0; i < ua->nstreams; i++)
-        if (ua->streams[i].conn == conn)
-            return &ua->streams[i];
-    if (!create)
-        return NULL;
-    if (ua->nstreams == ua->capstreams) {
-        size_t cap = ua->capstreams ? 2 * ua->capstreams : 8;
-        stream *s = ua->a.realloc(ua->streams, cap * sizeof *s, ua->a.user);
-        if (!s)
-            return NULL;
-        ua->streams = s;
-        ua->capstreams = cap;
-    }
-    stream *s = &ua->streams[ua->nstreams++];
-    memset(s, 0, sizeof *s);
-    s->conn = conn;
-    sipua_framer_init(&s->framer);
-    return s;
-}
-
-static void drop_stream(sipua_ua *ua, stream *s)
-{
-    ua->a.free(s->buf, ua->a.user);
-    *s = ua->streams[--ua->nstreams];
-}
-
-static void close_stream(sipua_ua *ua, stream *s, const sipua_endpoint *from, int err,
-                         const char *why)
-{
-    uint64_t conn = s->conn;
-    drop_stream(ua, s);
-    dropped(ua, from, err, why);
-    sipua_ua_event ev = {.type = SIPUA_UA_EV_CLOSE_CONNECTION, .conn = conn, .peer = from};
-    emit(ua, &ev);
-}
-
-static int stream_input(sipua_ua *ua, const sipua_endpoint *from, const char *bytes, size_t len)
-{
-    if (len == 0)
-        return 0;
-    stream *s = find_stream(ua, from->conn, 1);
-    if (!s)
-        return SIPUA_ENOMEM;
-    size_t max = ua->cfg.limits.max_message ? ua->cfg.limits.max_message : 65535;
-    if (s->len + len > s->cap) {
-        size_t cap = s->cap ? s->cap : 4096;
-        while (cap < s->len + len)
-            cap *= 2;
-        if (cap > 2 * max + 4096)
-            cap = 2 * max + 4096;
-        if (s->len + len > cap) {
-            close_stream(ua, s, from, SIPUA_ELIMIT, "stream input beyond the message size limit");
-            return 0;
-        }
-        char *nb = ua->a.realloc(s->buf, cap, ua->a.user);
-        if (!nb)
-            return SIPUA_ENOMEM;
-        s->buf = nb;
-        s->cap = cap;
-    }
-    memcpy(s->buf + s->len, bytes, len);
-    s->len += len;
-    size_t off = 0;
-    for (;;) {
-        size_t skip = 0, mlen = 0;
-        int k = sipua_framer_next(&s->framer, &ua->cfg.limits, s->buf + off, s->len - off, &skip,
-                                  &mlen);
-        if (k == SIPUA_EAGAIN)
-            break;
-        if (k < 0) {
-            close_stream(ua, s, from, k, "stream cannot be framed");
-            return 0;
-        }
-        if (k == SIPUA_FRAME_KEEPALIVE) {
-            /* RFC 5626 4.4.1: a double-CRLF ping is answered with one CRLF */
-            ua->in_callback++;
-            ua->cb.send(ua->user, from, "\r\n", 2);
-            ua->in_callback--;
-        } else if (k == SIPUA_FRAME_MESSAGE) {
-            handle_message(ua, from, s->buf + off + skip, mlen, SIPUA_PARSE_STREAM);
-            /* the stream may have moved: handle_message never adds streams */
-            skip += mlen;
-        }
-        off += skip;
-    }
-    if (off) {
-        memmove(s->buf, s->buf + off, s->len - off);
-        s->len -= off;
-    }
-    return 0;
-}
-
 int sipua_ua_recv(sipua_ua *ua, const sipua_endpoint *from, const char *bytes, size_t len,
                   sipua_time now)
 {
@@ -734,11 +788,14 @@ int sipua_ua_recv(sipua_ua *ua, const sipua_endpoint *from, const char *bytes, s
         return SIPUA_EINVAL;
     if (ua->in_callback || ua->busy)
         return SIPUA_ESTATE;
+    if (from->transport != SIPUA_TRANSPORT_UDP &&
+        (from->conn > UINT32_MAX || !sipua__conn_key_of(ua->conns, (uint32_t)from->conn)))
+        return SIPUA_ENOTFOUND;
     ua->busy = 1;
     ua->now = now;
     sipua__txn_layer_advance(ua->txn, now);
-    int r = 0;
-    if (from->transport == SIPUA_TRANSPORT_UDP || from->conn == 0) {
+    sipua__conn_advance(ua->conns, now);
+    if (from->transport == SIPUA_TRANSPORT_UDP) {
         /* RFC 5626 4.4.1 on UDP (STUN keep-alives aside): a datagram of
          * CRLFs only is a keep-alive, answered by nothing */
         size_t i = 0;
@@ -746,11 +803,29 @@ int sipua_ua_recv(sipua_ua *ua, const sipua_endpoint *from, const char *bytes, s
             i++;
         if (i < len)
             handle_message(ua, from, bytes, len, SIPUA_PARSE_DATAGRAM);
-    } else {
-        r = stream_input(ua, from, bytes, len);
+    } else if (len) {
+        sipua__conn_feed(ua->conns, (uint32_t)from->conn, (const uint8_t *)bytes, len, now);
     }
     ua->busy = 0;
-    return r;
+    return 0;
+}
+
+int sipua_ua_conn_open(sipua_ua *ua, const sipua_endpoint *remote, sipua_time now, uint64_t *conn)
+{
+    if (!ua || !remote || !conn || remote->transport == SIPUA_TRANSPORT_UDP ||
+        (unsigned)remote->transport > SIPUA_TRANSPORT_WSS)
+        return SIPUA_EINVAL;
+    if (ua->in_callback || ua->busy)
+        return SIPUA_ESTATE;
+    sipua__conn_key key;
+    if (key_of(remote, &key) != 0)
+        return SIPUA_EINVAL;
+    uint32_t id;
+    int r = sipua__conn_open(ua->conns, &key, 0, now, &id);
+    if (r)
+        return r;
+    *conn = id;
+    return 0;
 }
 
 int sipua_ua_connection_closed(sipua_ua *ua, uint64_t conn, sipua_time now)
@@ -759,22 +834,16 @@ int sipua_ua_connection_closed(sipua_ua *ua, uint64_t conn, sipua_time now)
         return SIPUA_EINVAL;
     if (ua->in_callback || ua->busy)
         return SIPUA_ESTATE;
+    ua->busy = 1;
     ua->now = now;
-    stream *s = find_stream(ua, conn, 0);
-    if (s)
-        drop_stream(ua, s);
+    if (conn <= UINT32_MAX)
+        sipua__conn_lost(ua->conns, (uint32_t)conn, 0);
+    ua->busy = 0;
     return 0;
 }
 
-int sipua_ua_transport_failed(sipua_ua *ua, const sipua_endpoint *to, int err, sipua_time now)
+static void fail_requests_to(sipua_ua *ua, const sipua_endpoint *to, int err)
 {
-    if (!ua || !to)
-        return SIPUA_EINVAL;
-    if (ua->in_callback || ua->busy)
-        return SIPUA_ESTATE;
-    ua->busy = 1;
-    ua->now = now;
-    /* RFC 3261 17.1.4: the requests sent there fail with the transport */
     pending *p = ua->pending;
     while (p) {
         pending *next = p->next;
@@ -787,6 +856,20 @@ int sipua_ua_transport_failed(sipua_ua *ua, const sipua_endpoint *to, int err, s
         }
         p = next;
     }
+}
+
+int sipua_ua_transport_failed(sipua_ua *ua, const sipua_endpoint *to, int err, sipua_time now)
+{
+    if (!ua || !to)
+        return SIPUA_EINVAL;
+    if (ua->in_callback || ua->busy)
+        return SIPUA_ESTATE;
+    ua->busy = 1;
+    ua->now = now;
+    /* RFC 3261 17.1.4: the requests sent there fail with the transport */
+    fail_requests_to(ua, to, err);
+    if (to->conn && to->conn <= UINT32_MAX)
+        sipua__conn_lost(ua->conns, (uint32_t)to->conn, err ? err : SIPUA_EIO);
     ua->busy = 0;
     return 0;
 }
@@ -800,13 +883,18 @@ int sipua_ua_advance(sipua_ua *ua, sipua_time now)
     ua->busy = 1;
     ua->now = now;
     int r = sipua__txn_layer_advance(ua->txn, now);
+    sipua__conn_advance(ua->conns, now);
     ua->busy = 0;
     return r < 0 ? r : 0;
 }
 
 sipua_time sipua_ua_next_deadline(const sipua_ua *ua)
 {
-    return ua ? sipua__txn_layer_next_deadline(ua->txn) : 0;
+    if (!ua)
+        return 0;
+    sipua_time a = sipua__txn_layer_next_deadline(ua->txn);
+    sipua_time b = sipua__conn_next_deadline(ua->conns);
+    return !a ? b : !b ? a : a < b ? a : b;
 }
 
 void sipua_ua_get_stats(const sipua_ua *ua, sipua_ua_stats *out)

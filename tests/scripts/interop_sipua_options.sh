@@ -20,7 +20,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../interop/lib.sh"
 
 # The transports `sipua options` is tested on. Empty: not switched on yet.
-TRANSPORTS=(udp tcp tls)
+TRANSPORTS=(udp tcp tls ws wss)
 
 interop_init sipua_options
 need_sipua_command options

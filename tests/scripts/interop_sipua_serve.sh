@@ -24,7 +24,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../interop/lib.sh"
 
 # The transports `sipua serve` is tested on. Empty: not switched on yet.
-TRANSPORTS=(udp tcp tls)
+TRANSPORTS=(udp tcp tls ws wss)
 # How `sipua serve` is given its certificate for tls: and wss: listeners
 # ($CA_DIR is the test CA's directory, made by make-test-ca.sh).
 tls_args()
