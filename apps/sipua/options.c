@@ -170,7 +170,10 @@ static int resolve(const sipua_uri *u, char *out, size_t cap)
     memcpy(host, u->host.p, u->host.len);
     host[u->host.len] = 0;
     if (u->host_kind != SIPUA_HOST_NAME) {
-        snprintf(out, cap, "%s", host);
+        /* a literal address: as it is, brackets of an IPv6 reference off */
+        if (u->host.len >= cap)
+            return -1;
+        memcpy(out, host, u->host.len + 1);
         return 0;
     }
     struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res;
