@@ -82,6 +82,11 @@ typedef struct sipua_ua_config {
     const char *user_agent; /* User-Agent and Server value; default "sipua/VERSION" */
     const char *ws_path;    /* the path of the WebSocket upgrades we send; default "/" */
     sipua_time t1, t2, t4;  /* RFC 3261 timers; defaults 500 ms, 4 s, 5 s */
+    /* RFC 5626 4.4.1: a CRLFCRLF ping on each stream connection we open,
+     * every 80 to 100 % of this interval, the connection closed when no
+     * pong comes within 10 s; 0 (default): none. Pings received are
+     * always answered. */
+    sipua_time keepalive;
     sipua_msg_limits limits;
 } sipua_ua_config;
 
@@ -190,8 +195,10 @@ SIPUA_EXTERN int sipua_ua_advance(sipua_ua *ua, sipua_time now);
 SIPUA_EXTERN sipua_time sipua_ua_next_deadline(const sipua_ua *ua);
 
 /* Sends OPTIONS to `target` (a SIP or SIPS URI, the Request-URI and To)
- * through `to`. The answer comes as SIPUA_UA_EV_OPTIONS_RESULT with the id
- * written to *request_id. Returns 0, SIPUA_EINVAL (bad URI or endpoint, no
+ * through `to`; over TCP to the same address instead when the request is
+ * larger than 1300 bytes and the UA has a TCP identity (RFC 3261 18.1.1).
+ * The answer comes as SIPUA_UA_EV_OPTIONS_RESULT with the id written to
+ * *request_id. Returns 0, SIPUA_EINVAL (bad URI or endpoint, no
  * listen endpoint for the transport), SIPUA_ENOMEM, or the send error. */
 SIPUA_EXTERN int sipua_ua_options(sipua_ua *ua, sipua_str target, const sipua_endpoint *to,
                                   sipua_time now, uint64_t *request_id);

@@ -233,6 +233,8 @@ static int core_send(sipua_ua *ua, const sipua_endpoint *to, const char *bytes, 
         int r = sipua__conn_open(ua->conns, &key, 1, ua->now, &id);
         if (r)
             return r;
+        if (ua->cfg.keepalive > 0)
+            sipua__conn_set_keepalive(ua->conns, id, ua->cfg.keepalive, ua->now);
         if (to->transport == SIPUA_TRANSPORT_WS || to->transport == SIPUA_TRANSPORT_WSS) {
             char host[SIPUA_HOST_MAX + 8];
             snprintf(host, sizeof host, strchr(to->host, ':') ? "[%s]:%u" : "%s:%u", to->host,
@@ -911,40 +913,35 @@ void sipua_ua_get_stats(const sipua_ua *ua, sipua_ua_stats *out)
 /* ------------------------------------------------------------------ */
 /* OPTIONS                                                             */
 
-int sipua_ua_options(sipua_ua *ua, sipua_str target, const sipua_endpoint *to, sipua_time now,
-                     uint64_t *request_id)
+/* host, or [host] for IPv6, then :port unless it is 0 (a stream client
+ * is reached over its own connection) */
+static void host_port(const sipua_endpoint *me, char *out, size_t cap, int with_port)
 {
-    if (!ua || !to || !target.p || !target.len || (unsigned)to->transport > SIPUA_TRANSPORT_WSS)
-        return SIPUA_EINVAL;
-    sipua_uri u;
-    if (sipua_uri_parse(target, &u) != 0 ||
-        (u.scheme_id != SIPUA_URI_SIP && u.scheme_id != SIPUA_URI_SIPS))
-        return SIPUA_EINVAL;
-    const sipua_endpoint *me = listen_for(ua, to->transport);
-    if (!me)
-        return SIPUA_EINVAL;
-    if (!ua->busy)
-        ua->now = now;
-    char branch[32], tag[17], callid[33], port[8];
-    int br = sipua__txn_make_branch(ua->txn, branch, sizeof branch);
-    if (br < 0)
-        return br;
-    random_hex(ua, tag, 8);
-    random_hex(ua, callid, 16);
-    snprintf(port, sizeof port, "%u", (unsigned)me->port);
-    int v6 = strchr(me->host, ':') != NULL;
-    const char *lb = v6 ? "[" : "", *rb = v6 ? "]" : "";
+    const char *fmt = strchr(me->host, ':') ? "[%s]" : "%s";
+    int n = snprintf(out, cap, fmt, me->host);
+    if (with_port && me->port && n > 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n, ":%u", (unsigned)me->port);
+}
 
-    char buf[2048];
+/* OPTIONS to target over transport t from identity me, into buf. */
+static int build_options(sipua_ua *ua, sipua_str target, sipua_transport t,
+                         const sipua_endpoint *me, const char *branch, const char *tag,
+                         const char *callid, char *buf, size_t cap)
+{
+    char hp[SIPUA_HOST_MAX + 8], h[SIPUA_HOST_MAX + 2], line[512], tn[4];
+    host_port(me, hp, sizeof hp, 1);
+    host_port(me, h, sizeof h, 0);
+    snprintf(tn, sizeof tn, "%s", sipua_transport_name(t));
+    for (char *c = tn; *c; c++)
+        *c = (char)(*c | 0x20); /* the transport parameter in lower case */
     sipua_builder b;
-    sipua_builder_init(&b, buf, sizeof buf);
+    sipua_builder_init(&b, buf, cap);
     sipua_builder_request_line(&b, SIPUA_STR("OPTIONS"), target);
-    char line[512];
-    snprintf(line, sizeof line, "SIP/2.0/%s %s%s%s:%s;branch=%s;rport",
-             sipua_transport_name(to->transport), lb, me->host, rb, port, branch);
+    snprintf(line, sizeof line, "SIP/2.0/%s %s;branch=%s;rport", sipua_transport_name(t), hp,
+             branch);
     sipua_builder_header(&b, SIPUA_STR("Via"), cstr(line));
     sipua_builder_header(&b, SIPUA_STR("Max-Forwards"), SIPUA_STR("70"));
-    snprintf(line, sizeof line, "<sip:sipua@%s%s%s>;tag=%s", lb, me->host, rb, tag);
+    snprintf(line, sizeof line, "<sip:sipua@%s>;tag=%s", h, tag);
     sipua_builder_header(&b, SIPUA_STR("From"), cstr(line));
     sipua_builder_raw(&b, SIPUA_STR("To: <"));
     sipua_builder_raw(&b, target);
@@ -952,15 +949,49 @@ int sipua_ua_options(sipua_ua *ua, sipua_str target, const sipua_endpoint *to, s
     snprintf(line, sizeof line, "%s@%s", callid, me->host);
     sipua_builder_header(&b, SIPUA_STR("Call-ID"), cstr(line));
     sipua_builder_header(&b, SIPUA_STR("CSeq"), SIPUA_STR("1 OPTIONS"));
-    snprintf(line, sizeof line, "<sip:sipua@%s%s%s:%s;transport=%s>", lb, me->host, rb, port,
-             sipua_transport_name(to->transport));
-    for (char *c = strstr(line, "transport=") + 10; *c && *c != '>'; c++)
-        *c = (char)(*c | 0x20); /* transport parameter in lower case */
+    snprintf(line, sizeof line, "<sip:sipua@%s;transport=%s>", hp, tn);
     sipua_builder_header(&b, SIPUA_STR("Contact"), cstr(line));
     sipua_builder_header(&b, SIPUA_STR("Accept"), SIPUA_STR("application/sdp"));
     sipua_builder_header(&b, SIPUA_STR("User-Agent"), cstr(ua->user_agent));
     sipua_builder_body(&b, (sipua_str){"", 0});
-    int n = sipua_builder_finish(&b);
+    return sipua_builder_finish(&b);
+}
+
+/* RFC 3261 18.1.1: a request within 200 bytes of the path MTU goes over a
+ * congestion-controlled transport; the MTU being unknown, above 1300. */
+#define UDP_MAX_REQUEST 1300
+
+int sipua_ua_options(sipua_ua *ua, sipua_str target, const sipua_endpoint *to_in, sipua_time now,
+                     uint64_t *request_id)
+{
+    if (!ua || !to_in || !target.p || !target.len ||
+        (unsigned)to_in->transport > SIPUA_TRANSPORT_WSS)
+        return SIPUA_EINVAL;
+    sipua_uri u;
+    if (sipua_uri_parse(target, &u) != 0 ||
+        (u.scheme_id != SIPUA_URI_SIP && u.scheme_id != SIPUA_URI_SIPS))
+        return SIPUA_EINVAL;
+    sipua_endpoint to = *to_in;
+    const sipua_endpoint *me = listen_for(ua, to.transport);
+    if (!me)
+        return SIPUA_EINVAL;
+    if (!ua->busy)
+        ua->now = now;
+    char branch[32], tag[17], callid[33];
+    int br = sipua__txn_make_branch(ua->txn, branch, sizeof branch);
+    if (br < 0)
+        return br;
+    random_hex(ua, tag, 8);
+    random_hex(ua, callid, 16);
+    char buf[8192];
+    int n = build_options(ua, target, to.transport, me, branch, tag, callid, buf, sizeof buf);
+    const sipua_endpoint *tcp = listen_for(ua, SIPUA_TRANSPORT_TCP);
+    if (n > UDP_MAX_REQUEST && to.transport == SIPUA_TRANSPORT_UDP && tcp) {
+        to.transport = SIPUA_TRANSPORT_TCP;
+        to.conn = 0;
+        me = tcp;
+        n = build_options(ua, target, to.transport, me, branch, tag, callid, buf, sizeof buf);
+    }
     if (n < 0)
         return SIPUA_EINVAL; /* a target too long for one request */
 
@@ -969,14 +1000,14 @@ int sipua_ua_options(sipua_ua *ua, sipua_str target, const sipua_endpoint *to, s
         return SIPUA_ENOMEM;
     p->id = ua->next_id++;
     p->sent_at = ua->now;
-    p->to = *to;
+    p->to = to;
     p->prev = NULL;
     p->next = ua->pending;
     if (ua->pending)
         ua->pending->prev = p;
     ua->pending = p;
     sipua__txn_dest d;
-    to_dest(to, &d);
+    to_dest(&to, &d);
     sipua__txn *t;
     int r = sipua__txn_client_new(ua->txn, buf, (size_t)n, &d, p, ua->now, &t);
     if (r < 0) {
