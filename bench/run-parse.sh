@@ -37,11 +37,9 @@ for arg in "$@"; do
     *) build=$arg ;;
     esac
 done
-[ -n "$build" ] || build=build/bench
-case "$build" in
-/*) ;;
-*) build=$repo/$build ;;
-esac
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+build=$(bench_build_dir "$build")
 
 runs=${BENCH_RUNS:-5}
 seconds=${BENCH_SECONDS:-0.4}
@@ -57,17 +55,8 @@ fi
 corpus=$(cd "$corpus" && pwd)
 
 # Build (incremental; configures a Release tree the first time).
-if [ ! -f "$build/CMakeCache.txt" ]; then
-    echo "== configuring $build" >&2
-    cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >&2
-fi
-echo "== building bench_parse in $build" >&2
-cmake --build "$build" --target bench_parse >&2
+bench_build "$build" bench_parse bench/parse || exit 1
 bin=$build/bench/parse
-[ -x "$bin" ] || {
-    echo "run-parse.sh: $bin was not built" >&2
-    exit 1
-}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sipua-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -92,10 +81,6 @@ echo "== wall time: median of $runs runs of ~${seconds}s per parser" >&2
 "$bin" --time --tsv --runs "$runs" --seconds "$seconds" --corpus "$corpus" >"$tmp/time"
 
 # Instructions: Ir(2N) - Ir(N) over N*messages cancels start-up and init.
-ir_of() { # callgrind.out file -> total Ir
-    sed -n -e 's/^summary: *\([0-9][0-9]*\).*/\1/p' -e 's/^totals: *\([0-9][0-9]*\).*/\1/p' "$1" |
-        head -n 1
-}
 : >"$tmp/instr"
 if [ "$callgrind" = 1 ] && ! command -v valgrind >/dev/null 2>&1; then
     echo "run-parse.sh: valgrind not found: no instruction counts" >&2
@@ -105,27 +90,15 @@ if [ "$callgrind" = 1 ]; then
     while IFS='	' read -r id label; do
         n=$iter
         [ "$id" = belle-sip ] && n=$iter_slow
-        n2=$((n * 2))
-        echo "== callgrind: $label, $n and $n2 iterations" >&2
-        # The two runs count instructions, not time: run them side by side.
-        valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$id.1" \
-            "$bin" --count "$id" --iterations "$n" --corpus "$corpus" \
-            >"$tmp/cg.$id.1.log" 2>&1 &
-        p1=$!
-        valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$id.2" \
-            "$bin" --count "$id" --iterations "$n2" --corpus "$corpus" \
-            >"$tmp/cg.$id.2.log" 2>&1 &
-        p2=$!
-        ok=1
-        wait "$p1" || ok=0
-        wait "$p2" || ok=0
-        if [ "$ok" = 0 ]; then
-            cat "$tmp/cg.$id.1.log" "$tmp/cg.$id.2.log" >&2
+        echo "== callgrind: $label, $n and $((n * 2)) iterations" >&2
+        irs=$(bench_callgrind_pair "$tmp/cg.$id.1" "$tmp/cg.$id.2" "$n" "" -- \
+            "$bin" --count "$id" --corpus "$corpus" --iterations) || {
             echo "run-parse.sh: callgrind run of $id failed" >&2
             exit 1
-        fi
-        i1=$(ir_of "$tmp/cg.$id.1")
-        i2=$(ir_of "$tmp/cg.$id.2")
+        }
+        read -r i1 i2 <<EOT
+$irs
+EOT
         echo "$id	$i1	$i2	$n	$nmsgs" >>"$tmp/instr"
     done <"$tmp/list"
 fi
