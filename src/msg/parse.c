@@ -709,7 +709,9 @@ int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
         if (m->nhdrs >= m->cap)
             return fail_now(m, SIPUA_ELIMIT, "more header fields than the limit allows", line);
         const char *ce = (eol[-1] == '\r') ? eol - 1 : eol;
-        sipua_hdr *h = &m->hdrs[m->nhdrs++];
+        /* counted only once it is whole: a field that fails below leaves
+         * no half-written entry behind for the accessors */
+        sipua_hdr *h = &m->hdrs[m->nhdrs];
         if (id != SIPUA_HDR_OTHER) {
             h->name = mkstr(line, colon);
         } else {
@@ -734,6 +736,7 @@ int sipua_msg_parse(sipua_msg *m, const char *buf, size_t len, int flags)
         const char *vb = skip_lws(colon + 1, ce);
         h->value = mkstr(vb, rtrim(vb, ce));
         h->line = lineno;
+        m->nhdrs++;
         if (!m->first[h->id])
             m->first[h->id] = (uint16_t)m->nhdrs;
         if ((unsigned)(h->id - 1) < SIPUA_HDR_RECORD_ROUTE)

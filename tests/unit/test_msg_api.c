@@ -170,6 +170,54 @@ static void test_api_unknown_error_code_has_a_name_and_text(void **state)
     }
 }
 
+/* Fresh memory full of what an earlier owner left: a header entry the
+ * parser started but did not finish would show as garbage. */
+static void *dirty_alloc(size_t n, void *u)
+{
+    (void)u;
+    void *p = malloc(n);
+    if (p)
+        memset(p, 0x5a, n);
+    return p;
+}
+
+static void *dirty_realloc(void *p, size_t n, void *u)
+{
+    (void)u;
+    return realloc(p, n);
+}
+
+static void dirty_free(void *p, void *u)
+{
+    (void)u;
+    free(p);
+}
+
+static void test_api_failed_field_leaves_no_entry_behind(void **state)
+{
+    (void)state;
+    const sipua_allocator dirty = {dirty_alloc, dirty_realloc, dirty_free, NULL};
+    sipua_msg *m = sipua_msg_new(NULL, &dirty);
+    assert_non_null(m);
+    /* the third field has no colon: the parse stops there */
+    const char *text = "OPTIONS sip:a@b SIP/2.0\r\n"
+                       "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+                       "Max-Forwards: 70\r\n"
+                       "Extension-without-colon value\r\n"
+                       "Call-ID: x\r\n\r\n";
+    assert_int_equal(sipua_msg_parse(m, text, strlen(text), SIPUA_PARSE_DATAGRAM), SIPUA_EPARSE);
+    assert_int_equal(sipua_msg_header_count(m), 2);
+    for (size_t i = 0; i < sipua_msg_header_count(m); i++) {
+        const sipua_hdr *h = sipua_msg_header_at(m, i);
+        assert_true(h->value.p >= text && h->value.p + h->value.len <= text + strlen(text));
+    }
+    size_t at = 0, n = 0;
+    for (; sipua_msg_find(m, SIPUA_HDR_VIA, &at); at++)
+        n++;
+    assert_int_equal(n, 1);
+    sipua_msg_free(m);
+}
+
 static void test_api_str_eq_is_exact(void **state)
 {
     (void)state;
@@ -1735,6 +1783,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_api_strerror_and_err_name_for_every_code),
         T(test_api_unknown_error_code_has_a_name_and_text),
+        T(test_api_failed_field_leaves_no_entry_behind),
         T(test_api_str_eq_is_exact),
         T(test_api_str_caseeq_folds_ascii_letters_only),
         T(test_api_version_matches_the_header),
