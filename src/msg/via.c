@@ -26,6 +26,12 @@ static const char *sent_protocol(const char *p, const char *end, sipua_via *via,
         if ((w | 0x202020ull) == 0x2f302e322f706973ull) { /* "sip/2.0/" */
             via->protocol = mkstr(p, p + 7);
             q = p + 8;
+            /* "UDP ", "TCP ", "TLS ": three token octets and a space */
+            if (end - q >= 4 && q[3] == ' ' && cc_is(q[0], CC_TOKEN) && cc_is(q[1], CC_TOKEN) &&
+                cc_is(q[2], CC_TOKEN)) {
+                via->transport = mkstr(q, q + 3);
+                return q + 3;
+            }
             goto transport;
         }
     }
@@ -146,7 +152,9 @@ const char *sipua__via(const char *p, const char *end, sipua_via *via, sipua__fa
         if (!params_begin)
             params_begin = q;
         const char *n = q;
-        /* ";branch=" is on every Via: recognised with one comparison */
+        /* ";branch=", ";rport" and ";received=" are on most Vias: each
+         * recognised with one comparison; anything unusual after them
+         * (LWS around '=', a quoted value) takes the general path */
         if (end - q > 7) {
             uint64_t w;
             memcpy(&w, q, 8);
@@ -157,7 +165,25 @@ const char *sipua__via(const char *p, const char *end, sipua_via *via, sipua__fa
                     p = ve;
                     continue;
                 }
+            } else if ((w | 0x2020202020202020ull) == 0x6465766965636572ull && end - q > 9 &&
+                       q[8] == '=') { /* "received=" and an IPv4 address */
+                const char *v = q + 9, *ve = v;
+                while (ve < end && ((unsigned)(*ve - '0') < 10 || *ve == '.'))
+                    ve++;
+                if ((ve == end || *ve == ';' || *ve == ',' || *ve == ' ') &&
+                    sipua__is_ipv4(v, ve)) {
+                    via->received = mkstr(v, ve);
+                    p = ve;
+                    continue;
+                }
             }
+        }
+        if (end - q >= 5 && (q[0] | 0x20) == 'r' && (q[1] | 0x20) == 'p' && (q[2] | 0x20) == 'o' &&
+            (q[3] | 0x20) == 'r' && (q[4] | 0x20) == 't' &&
+            (end - q == 5 || q[5] == ';' || q[5] == ',')) { /* ";rport" alone */
+            via->rport = 0;
+            p = q + 5;
+            continue;
         }
         q = cc_span(q, end, CC_TOKEN);
         if (q == n)
