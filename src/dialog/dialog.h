@@ -177,8 +177,8 @@ void sipua__dialog_request_init(sipua__dialog_request *r);
  * Returns the length, or SIPUA_ENOSPC (nothing changes), SIPUA_EINVAL (bad
  * method, missing via or branch or required contact, bad extra header,
  * body without Content-Type), SIPUA_ESTATE (terminated; an ACK without a
- * previous INVITE; INVITE in an early dialog; BYE from the UAS of an early
- * dialog, 15), SIPUA_ELIMIT (the local CSeq is at 2^32 - 1). */
+ * previous INVITE; INVITE in an early dialog, 14.1; BYE from the UAS of
+ * an early dialog, 15), SIPUA_ELIMIT (the local CSeq is at 2^32 - 1). */
 int sipua__dialog_build_request(sipua__dialog *d, const sipua__dialog_request *r, char *out,
                                 size_t cap, sipua_str *next_hop, uint32_t *cseq);
 

@@ -780,6 +780,71 @@ static void test_15_early_dialog_bye_only_from_the_caller(void **state)
     sipua__dialog_free(d);
 }
 
+static void test_12_2_1_1_strict_route_with_headers_and_no_parameters(void **state)
+{
+    (void)state;
+    sipua__dialog *d = uac(200, "", "Record-Route: <sip:strict.example.com?Subject=x>\n");
+    sipua__dialog_request r = request(SIPUA_METHOD_BYE);
+    char out[2048];
+    sipua_str hop;
+    int n = sipua__dialog_build_request(d, &r, out, sizeof out - 1, &hop, NULL);
+    assert_true(n > 0);
+    out[n] = 0;
+    assert_non_null(strstr(out, "BYE sip:strict.example.com SIP/2.0\r\n"));
+    assert_span(hop, "sip:strict.example.com?Subject=x");
+    sipua__dialog_free(d);
+}
+
+static void test_8_1_1_5_cseq_stops_at_the_largest_number(void **state)
+{
+    (void)state;
+    pmsg req = parse("INVITE sip:bob@biloxi.example.com SIP/2.0\n"
+                     "Via: SIP/2.0/UDP client.atlanta.example.com;branch=z9hG4bK74bf9\n"
+                     "From: <sip:alice@atlanta.example.com>;tag=" ALICE_TAG "\n"
+                     "To: <sip:bob@biloxi.example.com>\n"
+                     "Call-ID: " CALL_ID "\n"
+                     "CSeq: 4294967295 INVITE\n"
+                     "Contact: <sip:alice@client.atlanta.example.com>\n"
+                     "Content-Length: 0\n\n");
+    pmsg ok = response(200, BOB_TAG, BOB_CONTACT, "");
+    sipua__dialog *d;
+    assert_int_equal(sipua__dialog_new_uac(req.m, ok.m, 0, NULL, &d), 0);
+    sipua__dialog_request r = request(SIPUA_METHOD_BYE);
+    char out[2048];
+    assert_int_equal(sipua__dialog_build_request(d, &r, out, sizeof out, NULL, NULL), SIPUA_ELIMIT);
+    /* the ACK still goes: it reuses the number */
+    r = request(SIPUA_METHOD_ACK);
+    assert_true(sipua__dialog_build_request(d, &r, out, sizeof out, NULL, NULL) > 0);
+    sipua__dialog_free(d);
+}
+
+static void test_12_1_2_contact_star_is_no_contact(void **state)
+{
+    (void)state;
+    pmsg req = invite(""), star = response(180, BOB_TAG, "*", "");
+    sipua__dialog *d;
+    assert_int_equal(sipua__dialog_new_uac(req.m, star.m, 0, NULL, &d), 0);
+    assert_span(sipua__dialog_remote_target(d), "sip:bob@biloxi.example.com");
+    sipua__dialog_free(d);
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    assert_string_equal(sipua__dialog_state_name(SIPUA__DIALOG_EARLY), "Early");
+    assert_string_equal(sipua__dialog_state_name(SIPUA__DIALOG_CONFIRMED), "Confirmed");
+    assert_string_equal(sipua__dialog_state_name(SIPUA__DIALOG_TERMINATED), "Terminated");
+    assert_string_equal(sipua__dialog_state_name((sipua__dialog_state)9), "?");
+    static const char *const outcomes[] = {"No dialog",        "Created early", "Early updated",
+                                           "Late provisional", "Confirmed",     "2xx again",
+                                           "Extra confirmed"};
+    for (int i = 0; i < 7; i++)
+        assert_string_equal(sipua__dialog_outcome_name((sipua__dialog_outcome)i), outcomes[i]);
+    assert_string_equal(sipua__dialog_outcome_name((sipua__dialog_outcome)9), "?");
+    assert_int_equal(sipua__dialog_is_target_refresh(SIPUA_METHOD_REFER), 0);
+    assert_int_equal(sipua__dialog_is_target_refresh(SIPUA_METHOD_NOTIFY), 1);
+}
+
 /* ------------------------------------------------------------------ */
 /* 12.2.2: requests received                                           */
 
@@ -1327,6 +1392,11 @@ int main(void)
         cmocka_unit_test_teardown(test_12_2_1_1_every_method_counts_up_but_ack, drop_all),
         cmocka_unit_test_teardown(test_12_2_1_1_refused_requests_change_nothing, drop_all),
         cmocka_unit_test_teardown(test_15_early_dialog_bye_only_from_the_caller, drop_all),
+        cmocka_unit_test_teardown(test_12_2_1_1_strict_route_with_headers_and_no_parameters,
+                                  drop_all),
+        cmocka_unit_test_teardown(test_8_1_1_5_cseq_stops_at_the_largest_number, drop_all),
+        cmocka_unit_test_teardown(test_12_1_2_contact_star_is_no_contact, drop_all),
+        cmocka_unit_test_teardown(test_names, drop_all),
         cmocka_unit_test_teardown(test_12_2_2_cseq_must_go_up, drop_all),
         cmocka_unit_test_teardown(test_12_2_2_ack_and_cancel_carry_an_earlier_number, drop_all),
         cmocka_unit_test_teardown(test_12_2_2_target_refresh_on_reinvite_and_update_only, drop_all),
