@@ -707,7 +707,8 @@ int sipua_sdp_parse(sipua_sdp *sdp, const char *buf, size_t len)
                             : "'=' expected after the type",
                         p + 1);
         sipua_str v = {p + 2, (size_t)(eol - p - 2)};
-        if (v.len && (v.p[0] == ' ' || v.p[0] == '\t') && !(t == 's' && v.len == 1))
+        if (v.len && (v.p[0] == ' ' || v.p[0] == '\t') &&
+            !(t == 's' && v.len == 1 && v.p[0] == ' '))
             return fail(&ps, SIPUA_EPARSE, "space after '='", v.p);
         if (ps.line_count >= st->limits.max_lines)
             return fail(&ps, SIPUA_ELIMIT, "too many lines", p);

@@ -295,6 +295,7 @@ static const bad_case bad_cases[] = {
     {"v=0 " CRLF, SIPUA_EVERSION, 1, 3, "version"},
     {"v =0" CRLF, SIPUA_EPARSE, 1, 2, "space before '='"},
     {"v=0" CRLF "o= - 1 1 IN IP4 h" CRLF, SIPUA_EPARSE, 2, 3, "space after '='"},
+    {"v=0" CRLF "o=- 1 1 IN IP4 h" CRLF "s=\t" CRLF, SIPUA_EPARSE, 3, 3, "space after '='"},
     {"v=0" CRLF "O=- 1 1 IN IP4 h" CRLF, SIPUA_EPARSE, 2, 1, "lowercase"},
     {"v=0" CRLF "x=1" CRLF, SIPUA_EPARSE, 2, 1, "unknown type"},
     {"v=0" CRLF CRLF, SIPUA_EPARSE, 2, 1, "empty line"},
