@@ -505,6 +505,19 @@ SIPUA_EXTERN int sipua_builder_body(sipua_builder *b, sipua_str body);
 /* Returns the message length, or the sticky error. */
 SIPUA_EXTERN int sipua_builder_finish(const sipua_builder *b);
 
+/* Starts a response to request req (RFC 3261 8.2.6.2): the status line,
+ * the request's Via values in order, From, To, Call-ID and CSeq. The top
+ * Via gets received and rport (RFC 3581 4) from src_host and src_port, the
+ * address the request came from, when src_host is given ({NULL, 0}: the
+ * Vias as received). To gets ";tag=" to_tag when code is above 100, the
+ * request's To has no tag and to_tag is given. Add the other headers, then
+ * end with sipua_builder_body(). Returns 0, SIPUA_EINVAL (req not a request,
+ * or without top Via, From, To, Call-ID or CSeq; a code outside 100..699)
+ * or the builder's sticky error. */
+SIPUA_EXTERN int sipua_builder_response(sipua_builder *b, const sipua_msg *req, int code,
+                                        sipua_str reason, sipua_str to_tag, sipua_str src_host,
+                                        uint16_t src_port);
+
 /* Writes a parsed message in canonical form: long header names, folding
  * replaced by one space, and a Content-Length that matches the body. The
  * result parses to a message equal to msg. Returns the length written or

@@ -175,3 +175,113 @@ int sipua_msg_serialize(const sipua_msg *m, char *out, size_t cap)
     sipua_builder_body(&b, m->body);
     return sipua_builder_finish(&b);
 }
+
+/* ------------------------------------------------------------------ */
+/* Responses (RFC 3261 8.2.6.2)                                        */
+
+/* host, bracketed when it is an IPv6 reference */
+static void put_host(sipua_builder *b, sipua_str host, sipua_host_kind kind)
+{
+    if (kind == SIPUA_HOST_IPV6)
+        put(b, "[", 1);
+    put(b, host.p, host.len);
+    if (kind == SIPUA_HOST_IPV6)
+        put(b, "]", 1);
+}
+
+/* The top Via with received and rport from the source (RFC 3261 18.2.1,
+ * RFC 3581 4): received when rport was asked for or the source differs
+ * from the sent-by host. */
+static void put_top_via(sipua_builder *b, const sipua_via *v, sipua_str src, uint16_t src_port)
+{
+    put(b, "Via: ", 5);
+    put(b, v->protocol.p, v->protocol.len);
+    put(b, "/", 1);
+    put(b, v->transport.p, v->transport.len);
+    put(b, " ", 1);
+    put_host(b, v->host, v->host_kind);
+    if (v->port) {
+        put(b, ":", 1);
+        put_u64(b, v->port);
+    }
+    size_t pos = 0;
+    sipua_str n, val;
+    int have_src = src.p && src.len;
+    while (v->params.p && sipua_param_next(v->params, &pos, &n, &val)) {
+        if (have_src && (sipua_str_caseeq(n, "received") || sipua_str_caseeq(n, "rport")))
+            continue;
+        put(b, ";", 1);
+        put(b, n.p, n.len);
+        if (val.p) {
+            put(b, "=", 1);
+            put(b, val.p, val.len);
+        }
+    }
+    if (have_src) {
+        int want_rport = v->rport >= 0;
+        if (want_rport || v->host.len != src.len || memcmp(v->host.p, src.p, src.len) != 0) {
+            put(b, ";received=", 10);
+            put(b, src.p, src.len);
+        }
+        if (want_rport && src_port) {
+            put(b, ";rport=", 7);
+            put_u64(b, src_port);
+        }
+    }
+    put(b, "\r\n", 2);
+}
+
+/* The other Via values as received: the rest of the first field after its
+ * top value, then every other Via field. */
+static void put_other_vias(sipua_builder *b, const sipua_msg *m)
+{
+    size_t at = 0;
+    int first = 1;
+    const sipua_hdr *h;
+    for (; (h = sipua_msg_find(m, SIPUA_HDR_VIA, &at)) != NULL; at++) {
+        sipua_str val = h->value;
+        if (first) {
+            first = 0;
+            const char *q = sipua__next_comma(val.p, val.p + val.len);
+            if (!q || q >= val.p + val.len)
+                continue;
+            q++;
+            while (q < val.p + val.len && (*q == ' ' || *q == '\t'))
+                q++;
+            val = (sipua_str){q, (size_t)(val.p + val.len - q)};
+        }
+        if (val.len)
+            sipua_builder_header(b, SIPUA_STR("Via"), val);
+    }
+}
+
+int sipua_builder_response(sipua_builder *b, const sipua_msg *req, int code, sipua_str reason,
+                           sipua_str to_tag, sipua_str src_host, uint16_t src_port)
+{
+    if (!b || !req || !sipua_msg_is_request(req))
+        return SIPUA_EINVAL;
+    const sipua_via *top = sipua_msg_top_via(req);
+    const sipua_hdr *from = sipua_msg_find(req, SIPUA_HDR_FROM, NULL);
+    const sipua_hdr *to = sipua_msg_find(req, SIPUA_HDR_TO, NULL);
+    const sipua_hdr *cseq = sipua_msg_find(req, SIPUA_HDR_CSEQ, NULL);
+    sipua_str cid = sipua_msg_call_id(req);
+    if (!top || !from || !to || !cseq || !cid.p)
+        return SIPUA_EINVAL;
+    int r = sipua_builder_status_line(b, code, reason);
+    if (r)
+        return r;
+    put_top_via(b, top, src_host, src_port);
+    put_other_vias(b, req);
+    sipua_builder_header(b, SIPUA_STR("From"), from->value);
+    put(b, "To: ", 4);
+    put(b, to->value.p, to->value.len);
+    const sipua_nameaddr *tna = sipua_msg_to(req);
+    if (code > 100 && to_tag.p && to_tag.len && (!tna || !tna->tag.p)) {
+        put(b, ";tag=", 5);
+        put(b, to_tag.p, to_tag.len);
+    }
+    put(b, "\r\n", 2);
+    sipua_builder_header(b, SIPUA_STR("Call-ID"), cid);
+    sipua_builder_header(b, SIPUA_STR("CSeq"), cseq->value);
+    return b->error;
+}

@@ -335,90 +335,6 @@ static void conn_event_cb(void *user, const sipua__conn_event *ev)
 /* ------------------------------------------------------------------ */
 /* Responses (RFC 3261 8.2.6)                                          */
 
-/* host, bracketed when it is an IPv6 reference */
-static void put_host(sipua_builder *b, sipua_str host, sipua_host_kind kind)
-{
-    if (kind == SIPUA_HOST_IPV6)
-        sipua_builder_raw(b, SIPUA_STR("["));
-    sipua_builder_raw(b, host);
-    if (kind == SIPUA_HOST_IPV6)
-        sipua_builder_raw(b, SIPUA_STR("]"));
-}
-
-/* The top Via of a request, with received and rport filled in from where
- * it came (RFC 3261 18.2.1, RFC 3581 4): received always when rport was
- * asked for, else when the source differs from the sent-by host. */
-static void put_top_via(sipua_builder *b, const sipua_via *v, const sipua_endpoint *from)
-{
-    char port[8];
-    sipua_builder_raw(b, SIPUA_STR("Via: "));
-    sipua_builder_raw(b, v->protocol);
-    sipua_builder_raw(b, SIPUA_STR("/"));
-    sipua_builder_raw(b, v->transport);
-    sipua_builder_raw(b, SIPUA_STR(" "));
-    put_host(b, v->host, v->host_kind);
-    if (v->port) {
-        snprintf(port, sizeof port, ":%u", (unsigned)v->port);
-        sipua_builder_raw(b, cstr(port));
-    }
-    size_t pos = 0;
-    sipua_str n, val;
-    while (v->params.p && sipua_param_next(v->params, &pos, &n, &val)) {
-        if (sipua_str_caseeq(n, "received") || sipua_str_caseeq(n, "rport"))
-            continue;
-        sipua_builder_raw(b, SIPUA_STR(";"));
-        sipua_builder_raw(b, n);
-        if (val.p) {
-            sipua_builder_raw(b, SIPUA_STR("="));
-            sipua_builder_raw(b, val);
-        }
-    }
-    int want_rport = v->rport >= 0;
-    if (want_rport || !sipua_str_eq(v->host, from->host)) {
-        sipua_builder_raw(b, SIPUA_STR(";received="));
-        sipua_builder_raw(b, cstr(from->host));
-    }
-    if (want_rport) {
-        snprintf(port, sizeof port, "%u", (unsigned)from->port);
-        sipua_builder_raw(b, SIPUA_STR(";rport="));
-        sipua_builder_raw(b, cstr(port));
-    }
-    sipua_builder_raw(b, SIPUA_STR("\r\n"));
-}
-
-/* The rest of the Via header fields, as received: the first field's other
- * values after the top one, then every other Via field. */
-static void put_other_vias(sipua_builder *b, const sipua_msg *m)
-{
-    size_t at = 0;
-    int first = 1;
-    const sipua_hdr *h;
-    for (; (h = sipua_msg_find(m, SIPUA_HDR_VIA, &at)) != NULL; at++) {
-        sipua_str val = h->value;
-        if (first) {
-            first = 0;
-            /* the top value ends at the first comma outside quotes */
-            const char *p = val.p, *e = val.p + val.len;
-            int q = 0;
-            while (p < e && (q || *p != ',')) {
-                if (*p == '"')
-                    q = !q;
-                else if (*p == '\\' && q && p + 1 < e)
-                    p++;
-                p++;
-            }
-            if (p >= e)
-                continue;
-            p++;
-            while (p < e && (*p == ' ' || *p == '\t'))
-                p++;
-            val = (sipua_str){p, (size_t)(e - p)};
-        }
-        if (val.len)
-            sipua_builder_header(b, SIPUA_STR("Via"), val);
-    }
-}
-
 /* Writes the response to request m into ua->tx; returns its length or an
  * error. `extra` is zero or more whole header lines (with CRLFs). */
 static int build_response(sipua_ua *ua, const sipua_msg *m, const sipua_endpoint *from, int code,
@@ -426,32 +342,12 @@ static int build_response(sipua_ua *ua, const sipua_msg *m, const sipua_endpoint
 {
     sipua_builder b;
     sipua_builder_init(&b, ua->tx, ua->txcap);
-    sipua_builder_status_line(&b, code, cstr(reason));
-    const sipua_via *top = sipua_msg_top_via(m);
-    if (!top)
-        return SIPUA_EINVAL;
-    put_top_via(&b, top, from);
-    put_other_vias(&b, m);
-    const sipua_hdr *h;
-    if ((h = sipua_msg_find(m, SIPUA_HDR_FROM, NULL)) != NULL)
-        sipua_builder_header(&b, SIPUA_STR("From"), h->value);
-    if ((h = sipua_msg_find(m, SIPUA_HDR_TO, NULL)) != NULL) {
-        const sipua_nameaddr *to = sipua_msg_to(m);
-        sipua_builder_raw(&b, SIPUA_STR("To: "));
-        sipua_builder_raw(&b, h->value);
-        if (code > 100 && (!to || !to->tag.p)) {
-            char tag[17];
-            random_hex(ua, tag, 8);
-            sipua_builder_raw(&b, SIPUA_STR(";tag="));
-            sipua_builder_raw(&b, cstr(tag));
-        }
-        sipua_builder_raw(&b, SIPUA_STR("\r\n"));
-    }
-    sipua_str cid = sipua_msg_call_id(m);
-    if (cid.p)
-        sipua_builder_header(&b, SIPUA_STR("Call-ID"), cid);
-    if ((h = sipua_msg_find(m, SIPUA_HDR_CSEQ, NULL)) != NULL)
-        sipua_builder_header(&b, SIPUA_STR("CSeq"), h->value);
+    char tag[17];
+    random_hex(ua, tag, 8);
+    int r =
+        sipua_builder_response(&b, m, code, cstr(reason), cstr(tag), cstr(from->host), from->port);
+    if (r)
+        return r;
     sipua_builder_header(&b, SIPUA_STR("Server"), cstr(ua->user_agent));
     if (extra)
         sipua_builder_raw(&b, cstr(extra));

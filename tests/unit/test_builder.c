@@ -505,6 +505,64 @@ static void test_api_serialize_null_arguments_are_einval(void **state)
     sipua_msg_free(m);
 }
 
+/* RFC 3261 8.2.6.2 with RFC 3581: every Via in order (two values in the
+ * first field), received and rport on the top one, our To tag. */
+static void test_api_response_to_a_request(void **state)
+{
+    (void)state;
+    const char *req = "INVITE sip:b@example.org SIP/2.0\r\n"
+                      "Via: SIP/2.0/UDP a.example.com:5070;branch=z9hG4bK1;rport;received=1.1.1.1, "
+                      "SIP/2.0/TCP [2001:db8::1];branch=z9hG4bK2\r\n"
+                      "Max-Forwards: 70\r\n"
+                      "v: SIP/2.0/UDP c.example.com;branch=z9hG4bK3\r\n"
+                      "From: <sip:a@example.com>;tag=f1\r\n"
+                      "To: Bob <sip:b@example.org>\r\n"
+                      "Call-ID: r1@x\r\n"
+                      "CSeq: 5 INVITE\r\n\r\n";
+    sipua_msg *m = sipua_msg_new(NULL, NULL);
+    assert_true(sipua_msg_parse(m, req, strlen(req), SIPUA_PARSE_DATAGRAM) > 0);
+    char out[1024];
+    sipua_builder b;
+    sipua_builder_init(&b, out, sizeof out);
+    assert_int_equal(sipua_builder_response(&b, m, 180, SIPUA_STR("Ringing"), SIPUA_STR("t9"),
+                                            SIPUA_STR("203.0.113.5"), 40000),
+                     0);
+    assert_int_equal(sipua_builder_body(&b, SIPUA_STR("")), 0);
+    int n = sipua_builder_finish(&b);
+    assert_true(n > 0);
+    const char *want = "SIP/2.0 180 Ringing\r\n"
+                       "Via: SIP/2.0/UDP a.example.com:5070;branch=z9hG4bK1;received=203.0.113.5"
+                       ";rport=40000\r\n"
+                       "Via: SIP/2.0/TCP [2001:db8::1];branch=z9hG4bK2\r\n"
+                       "Via: SIP/2.0/UDP c.example.com;branch=z9hG4bK3\r\n"
+                       "From: <sip:a@example.com>;tag=f1\r\n"
+                       "To: Bob <sip:b@example.org>;tag=t9\r\n"
+                       "Call-ID: r1@x\r\n"
+                       "CSeq: 5 INVITE\r\n"
+                       "Content-Length: 0\r\n\r\n";
+    assert_int_equal(n, (int)strlen(want));
+    assert_memory_equal(out, want, strlen(want));
+    /* 100 Trying gets no tag; without a source the Vias are as received */
+    sipua_builder_init(&b, out, sizeof out);
+    assert_int_equal(sipua_builder_response(&b, m, 100, SIPUA_STR("Trying"), SIPUA_STR("t9"),
+                                            (sipua_str){NULL, 0}, 0),
+                     0);
+    sipua_builder_body(&b, SIPUA_STR(""));
+    n = sipua_builder_finish(&b);
+    out[n] = 0;
+    assert_non_null(strstr(out, "To: Bob <sip:b@example.org>\r\n"));
+    assert_non_null(strstr(out, ";rport;received=1.1.1.1\r\n"));
+    /* not a request */
+    const char *resp = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+                       "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\n"
+                       "CSeq: 1 BYE\r\n\r\n";
+    assert_true(sipua_msg_parse(m, resp, strlen(resp), SIPUA_PARSE_DATAGRAM) > 0);
+    assert_int_equal(sipua_builder_response(&b, m, 200, SIPUA_STR("OK"), SIPUA_STR("t"),
+                                            (sipua_str){NULL, 0}, 0),
+                     SIPUA_EINVAL);
+    sipua_msg_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -525,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_api_serialize_parses_back_to_an_equal_message),
         cmocka_unit_test(test_api_serialize_enospc_at_every_capacity),
         cmocka_unit_test(test_api_serialize_null_arguments_are_einval),
+        cmocka_unit_test(test_api_response_to_a_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
