@@ -81,6 +81,11 @@ typedef struct sipua_ua_config {
     size_t nlisten;
     const char *user_agent; /* User-Agent and Server value; default "sipua/VERSION" */
     const char *ws_path;    /* the path of the WebSocket upgrades we send; default "/" */
+    /* incoming INVITEs left unanswered this long are rejected 480, cause
+     * NO_ANSWER; default 60 s (SIP.js's no_answer_timeout) */
+    sipua_time no_answer_timeout;
+    uint16_t rtp_port_base; /* the audio port of our SDP: base + 2 * (session % 5000);
+                               default 20000 */
     sipua_time t1, t2, t4;  /* RFC 3261 timers; defaults 500 ms, 4 s, 5 s */
     /* RFC 5626 4.4.1: a CRLFCRLF ping on each stream connection we open,
      * every 80 to 100 % of this interval, the connection closed when no
@@ -112,8 +117,15 @@ typedef enum sipua_ua_event_type {
     SIPUA_UA_EV_DROPPED,
     /* The core is done with a stream connection (conn): the program closes
      * it. */
-    SIPUA_UA_EV_CLOSE_CONNECTION
+    SIPUA_UA_EV_CLOSE_CONNECTION,
+    /* A new INVITE: `session` is its incoming session (sipua/session.h),
+     * lent to the callback: take a reference with sipua_session_ref() to
+     * keep it, set its callback, and answer it (now or later). Unanswered,
+     * it is rejected 480 after the no-answer timeout (cause NO_ANSWER). */
+    SIPUA_UA_EV_INVITE
 } sipua_ua_event_type;
+
+typedef struct sipua_session sipua_session;
 
 typedef struct sipua_ua_event {
     sipua_ua_event_type type;
@@ -128,6 +140,7 @@ typedef struct sipua_ua_event {
     const sipua_msg *msg;       /* the message concerned, when there is one */
     const sipua_endpoint *peer; /* where it came from or went to */
     uint64_t conn;              /* CLOSE_CONNECTION */
+    sipua_session *session;     /* INVITE */
 } sipua_ua_event;
 
 /* ------------------------------------------------------------------ */
@@ -212,6 +225,8 @@ typedef struct sipua_ua_stats {
     uint64_t sent;              /* messages handed to send */
     uint64_t retransmissions;   /* of those, retransmissions */
     size_t live_transactions;
+    size_t live_sessions; /* sessions with protocol work left */
+    size_t live_dialogs;
 } sipua_ua_stats;
 
 SIPUA_EXTERN void sipua_ua_get_stats(const sipua_ua *ua, sipua_ua_stats *out);

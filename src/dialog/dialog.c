@@ -476,3 +476,14 @@ int sipua__dialog_recv_request(sipua__dialog *d, const sipua_msg *req)
         d->state = SIPUA__DIALOG_TERMINATED;
     return 0;
 }
+
+void sipua__dialog_set_user(sipua__dialog *d, void *user)
+{
+    if (d)
+        d->user = user;
+}
+
+void *sipua__dialog_get_user(const sipua__dialog *d)
+{
+    return d ? d->user : NULL;
+}

@@ -129,6 +129,10 @@ int sipua__dialog_confirm(sipua__dialog *d);
  * early dialog given up). Idempotent. */
 void sipua__dialog_terminate(sipua__dialog *d);
 
+/* The owner's pointer (the session the dialog belongs to); NULL at first. */
+void sipua__dialog_set_user(sipua__dialog *d, void *user);
+void *sipua__dialog_get_user(const sipua__dialog *d);
+
 /* ------------------------------------------------------------------ */
 /* Requests within the dialog (RFC 3261 12.2.1.1)                      */
 

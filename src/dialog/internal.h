@@ -33,6 +33,7 @@ struct sipua__dialog {
     char *target_block; /* the remote target, owned */
     sipua_str target;
     sipua__dialog_routes *routes; /* NULL for an empty route set */
+    void *user;                   /* sipua__dialog_set_user() */
 };
 
 /* Tags compare ignoring ASCII case; Call-IDs byte for byte. */

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/timer.h"
+#include "dialog/dialog.h"
+#include "session/session.h"
 #include "sipua/ua.h"
 #include "transport/conn.h"
 #include "txn/txn.h"
@@ -22,6 +25,7 @@ typedef struct queued {
 /* An OPTIONS request waiting for its answer: the client transaction's user
  * pointer. */
 typedef struct pending {
+    sipua__owner owner;          /* OPTIONS: the client transaction's user */
     struct pending *prev, *next; /* the UA's list, freed with it */
     uint64_t id;
     sipua_time sent_at;
@@ -46,16 +50,25 @@ struct sipua_ua {
     sipua__conn_table *conns; /* stream connections: framing, WebSocket, keep-alives */
     queued *queue;            /* messages waiting for their connection */
     pending *pending;         /* OPTIONS requests not yet answered */
+    sipua__dialog_table *dialogs;
+    sipua__timer_heap timers; /* the sessions' own timers (2xx retransmission, no answer) */
+    sipua__session_host host; /* what sessions get from the UA */
+    uint64_t next_session;
+    sipua_session **sessions; /* the UA's references, while sessions have work left */
+    size_t nsessions, capsessions;
+    sipua_session **done; /* released once no callback is running */
+    size_t ndone, capdone;
     sipua_time now;
     char *tx; /* responses are built here */
     size_t txcap;
 };
 
-static const char allow_value[] = "ACK, CANCEL, OPTIONS";
+static const char allow_value[] = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO";
 
 /* Methods the core serves: the others it knows get 405. */
 #define SERVED                                                                                     \
-    ((1u << SIPUA_METHOD_OPTIONS) | (1u << SIPUA_METHOD_CANCEL) | (1u << SIPUA_METHOD_ACK))
+    ((1u << SIPUA_METHOD_OPTIONS) | (1u << SIPUA_METHOD_CANCEL) | (1u << SIPUA_METHOD_ACK) |       \
+     (1u << SIPUA_METHOD_INVITE) | (1u << SIPUA_METHOD_BYE) | (1u << SIPUA_METHOD_INFO))
 
 /* ------------------------------------------------------------------ */
 /* Small things                                                        */
@@ -444,13 +457,24 @@ static void txn_random(void *user, uint8_t *buf, size_t len)
     ua->cb.random(ua->user, buf, len);
 }
 
+static void session_track(sipua_ua *ua, sipua_session *s);
+
 static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const sipua__txn_dest *src)
 {
     sipua_ua *ua = user;
     sipua_endpoint from;
     from_dest(src, &from);
-    if (!st)
-        return; /* an ACK to a 2xx: no dialogs here yet */
+    sipua_method method = sipua_msg_method(m);
+    const sipua_nameaddr *to = sipua_msg_to(m);
+    int in_dialog = to && to->tag.p;
+    if (!st) {
+        /* an ACK to a 2xx: the dialog's (RFC 3261 13.3.1.4) */
+        sipua__dialog *d = sipua__dialog_table_match(ua->dialogs, m);
+        sipua_session *s = d ? sipua__dialog_get_user(d) : NULL;
+        if (s)
+            sipua__session_on_request(s, NULL, m, &from);
+        return;
+    }
     static const char *const none[1] = {NULL};
     sipua__uas_policy pol = {.allowed_methods = SERVED, .supported = none, .nsupported = 0};
     sipua__verdict v;
@@ -465,20 +489,44 @@ static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const si
         sipua__txn_terminate(st);
         return;
     }
-    switch (sipua_msg_method(m)) {
+    if (method == SIPUA_METHOD_CANCEL) {
+        sipua__txn *inv = sipua__txn_find_invite_for_cancel(ua->txn, m);
+        sipua_session *s = inv ? sipua__session_of_server_txn(inv) : NULL;
+        if (s)
+            sipua__session_on_cancel(s, st, m, &from);
+        else
+            respond_txn(ua, st, m, &from, 481, "Call/Transaction Does Not Exist", NULL);
+        return;
+    }
+    if (in_dialog) {
+        sipua__dialog *d = sipua__dialog_table_match(ua->dialogs, m);
+        sipua_session *s = d ? sipua__dialog_get_user(d) : NULL;
+        if (s)
+            sipua__session_on_request(s, st, m, &from);
+        else
+            respond_txn(ua, st, m, &from, 481, "Call/Transaction Does Not Exist", NULL);
+        return;
+    }
+    switch (method) {
     case SIPUA_METHOD_OPTIONS:
         snprintf(extra, sizeof extra,
                  "Allow: %s\r\nAccept: application/sdp\r\nAccept-Language: en\r\nSupported: \r\n",
                  allow_value);
         respond_txn(ua, st, m, &from, 200, "OK", extra);
         break;
-    case SIPUA_METHOD_CANCEL:
-        /* no INVITE is served yet, so there is nothing to cancel */
-        respond_txn(ua, st, m, &from, 481, "Call/Transaction Does Not Exist", NULL);
+    case SIPUA_METHOD_INVITE: {
+        sipua_session *s = sipua__session_incoming(&ua->host, ++ua->next_session, st, m, &from);
+        if (!s)
+            break; /* answered already (bad offer), or out of memory: 100 then timer */
+        session_track(ua, s);
+        sipua_ua_event ev = {.type = SIPUA_UA_EV_INVITE, .session = s, .msg = m, .peer = &from};
+        emit(ua, &ev);
+        sipua__session_started(s);
         break;
+    }
     default:
-        snprintf(extra, sizeof extra, "Allow: %s\r\n", allow_value);
-        respond_txn(ua, st, m, &from, 405, "Method Not Allowed", extra);
+        /* BYE, INFO outside a dialog */
+        respond_txn(ua, st, m, &from, 481, "Call/Transaction Does Not Exist", NULL);
         break;
     }
 }
@@ -500,12 +548,22 @@ static void pending_free(sipua_ua *ua, pending *p)
     ua->a.free(p, ua->a.user);
 }
 
+static pending *pending_of(sipua__txn *t)
+{
+    sipua__owner *o = sipua__txn_get_user(t);
+    return o && o->kind == SIPUA__OWNER_OPTIONS ? (pending *)o : NULL;
+}
+
 static void txn_response(void *user, sipua__txn *ct, const sipua_msg *m)
 {
     sipua_ua *ua = user;
-    pending *p = sipua__txn_get_user(ct);
+    pending *p = pending_of(ct);
+    if (!p) {
+        sipua__session_on_response(ct, m);
+        return;
+    }
     int status = sipua_msg_status(m);
-    if (!p || status < 200)
+    if (status < 200)
         return;
     sipua_ua_event ev = {.type = SIPUA_UA_EV_OPTIONS_RESULT,
                          .request_id = p->id,
@@ -524,9 +582,14 @@ static void txn_response(void *user, sipua__txn *ct, const sipua_msg *m)
 
 static void txn_failed(sipua_ua *ua, sipua__txn *t, int err)
 {
-    pending *p = sipua__txn_get_user(t);
-    if (!p)
+    pending *p = pending_of(t);
+    if (!p) {
+        if (err == SIPUA_ETIMEDOUT)
+            sipua__session_on_timeout(t);
+        else
+            sipua__session_on_transport_error(t, err);
         return;
+    }
     sipua_ua_event ev = {
         .type = SIPUA_UA_EV_OPTIONS_RESULT, .request_id = p->id, .error = err, .peer = &p->to};
     emit(ua, &ev);
@@ -547,11 +610,95 @@ static void txn_transport_error(void *user, sipua__txn *t, int err)
 static void txn_terminated(void *user, sipua__txn *t)
 {
     sipua_ua *ua = user;
-    pending *p = sipua__txn_get_user(t);
+    pending *p = pending_of(t);
     if (p) { /* ended without an answer or a failure: cannot happen, but free */
         sipua__txn_set_user(t, NULL);
         pending_free(ua, p);
+        return;
     }
+    sipua__session_on_txn_terminated(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sessions                                                            */
+
+static int grow(sipua_ua *ua, sipua_session ***arr, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? 2 * *cap : 16;
+    sipua_session **n = ua->a.realloc(*arr, c * sizeof *n, ua->a.user);
+    if (!n)
+        return SIPUA_ENOMEM;
+    *arr = n;
+    *cap = c;
+    return 0;
+}
+
+static void session_track(sipua_ua *ua, sipua_session *s)
+{
+    if (grow(ua, &ua->sessions, &ua->capsessions, ua->nsessions + 1) == 0)
+        ua->sessions[ua->nsessions++] = sipua_session_ref(s);
+    sipua_session_unref(s); /* the creator's: the UA's list holds it now */
+}
+
+/* A session has nothing left to do: the UA's reference goes, once no
+ * callback is running. */
+static void host_finished(void *ctx, sipua_session *s)
+{
+    sipua_ua *ua = ctx;
+    for (size_t i = 0; i < ua->nsessions; i++) {
+        if (ua->sessions[i] == s) {
+            ua->sessions[i] = ua->sessions[--ua->nsessions];
+            if (grow(ua, &ua->done, &ua->capdone, ua->ndone + 1) == 0)
+                ua->done[ua->ndone++] = s;
+            else
+                sipua_session_unref(s);
+            return;
+        }
+    }
+}
+
+static void release_done(sipua_ua *ua)
+{
+    while (ua->ndone)
+        sipua_session_unref(ua->done[--ua->ndone]);
+}
+
+static int host_send(void *ctx, const sipua_endpoint *to, const char *bytes, size_t len)
+{
+    return core_send(ctx, to, bytes, len);
+}
+
+static void host_random(void *ctx, uint8_t *buf, size_t len)
+{
+    sipua_ua *ua = ctx;
+    ua->cb.random(ua->user, buf, len);
+}
+
+static const sipua_endpoint *host_identity(void *ctx, sipua_transport t)
+{
+    return listen_for(ctx, t);
+}
+
+int sipua_invite(sipua_ua *ua, sipua_str target, const sipua_endpoint *next_hop,
+                 const sipua_invite_opts *opts, sipua_session_cb cb, void *user, sipua_time now,
+                 sipua_session **out)
+{
+    if (!ua || !out || !next_hop || (unsigned)next_hop->transport > SIPUA_TRANSPORT_WSS)
+        return SIPUA_EINVAL;
+    if (!ua->busy && !ua->in_callback)
+        ua->now = now;
+    sipua_session *s;
+    int r =
+        sipua__session_invite(&ua->host, ++ua->next_session, target, next_hop, opts, cb, user, &s);
+    if (r)
+        return r;
+    /* the application's reference, and the UA's while the call has work */
+    if (grow(ua, &ua->sessions, &ua->capsessions, ua->nsessions + 1) == 0)
+        ua->sessions[ua->nsessions++] = sipua_session_ref(s);
+    *out = s;
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -611,7 +758,27 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
     co.limits = cfg->limits;
     static const sipua__conn_callbacks ccb = {conn_send_cb, conn_event_cb, conn_random_cb};
     ua->conns = sipua__conn_table_new(&co, &ccb, ua, a);
-    if (!ua->tx || !ua->rx || !ua->check || !ua->txn || !ua->conns) {
+    uint64_t seed;
+    cb->random(user, (uint8_t *)&seed, sizeof seed);
+    ua->dialogs = sipua__dialog_table_new(a, seed);
+    sipua__timer_heap_init(&ua->timers, &ua->a);
+    ua->host = (sipua__session_host){
+        .ctx = ua,
+        .txn = ua->txn,
+        .dialogs = ua->dialogs,
+        .timers = &ua->timers,
+        .alloc = &ua->a,
+        .now = &ua->now,
+        .user_agent = ua->user_agent,
+        .t1 = tc.t1,
+        .t2 = tc.t2,
+        .no_answer_timeout = cfg->no_answer_timeout ? cfg->no_answer_timeout : 60000000,
+        .rtp_port_base = cfg->rtp_port_base ? cfg->rtp_port_base : 20000,
+        .send = host_send,
+        .random = host_random,
+        .identity = host_identity,
+        .finished = host_finished};
+    if (!ua->tx || !ua->rx || !ua->check || !ua->txn || !ua->conns || !ua->dialogs) {
         sipua_ua_free(ua);
         return SIPUA_ENOMEM;
     }
@@ -630,7 +797,16 @@ void sipua_ua_free(sipua_ua *ua)
     if (!ua || ua->in_callback)
         return;
     free_pending(ua);
+    release_done(ua);
+    for (size_t i = 0; i < ua->nsessions; i++) {
+        sipua__session_detach(ua->sessions[i]);
+        sipua_session_unref(ua->sessions[i]);
+    }
+    ua->a.free(ua->sessions, ua->a.user);
+    ua->a.free(ua->done, ua->a.user);
     sipua__txn_layer_free(ua->txn);
+    sipua__dialog_table_free(ua->dialogs);
+    sipua__timer_heap_free(&ua->timers);
     sipua_msg_free(ua->rx);
     sipua_msg_free(ua->check);
     sipua__conn_table_free(ua->conns);
@@ -693,6 +869,7 @@ int sipua_ua_recv(sipua_ua *ua, const sipua_endpoint *from, const char *bytes, s
     ua->now = now;
     sipua__txn_layer_advance(ua->txn, now);
     sipua__conn_advance(ua->conns, now);
+    sipua__timer_heap_run(&ua->timers, now);
     if (from->transport == SIPUA_TRANSPORT_UDP) {
         /* RFC 5626 4.4.1 on UDP (STUN keep-alives aside): a datagram of
          * CRLFs only is a keep-alive, answered by nothing */
@@ -705,6 +882,7 @@ int sipua_ua_recv(sipua_ua *ua, const sipua_endpoint *from, const char *bytes, s
         sipua__conn_feed(ua->conns, (uint32_t)from->conn, (const uint8_t *)bytes, len, now);
     }
     ua->busy = 0;
+    release_done(ua);
     return 0;
 }
 
@@ -782,7 +960,9 @@ int sipua_ua_advance(sipua_ua *ua, sipua_time now)
     ua->now = now;
     int r = sipua__txn_layer_advance(ua->txn, now);
     sipua__conn_advance(ua->conns, now);
+    sipua__timer_heap_run(&ua->timers, now);
     ua->busy = 0;
+    release_done(ua);
     return r < 0 ? r : 0;
 }
 
@@ -790,9 +970,14 @@ sipua_time sipua_ua_next_deadline(const sipua_ua *ua)
 {
     if (!ua)
         return 0;
-    sipua_time a = sipua__txn_layer_next_deadline(ua->txn);
-    sipua_time b = sipua__conn_next_deadline(ua->conns);
-    return !a ? b : !b ? a : a < b ? a : b;
+    sipua_time d[3] = {sipua__txn_layer_next_deadline(ua->txn),
+                       sipua__conn_next_deadline(ua->conns),
+                       sipua__timer_heap_next_deadline(&ua->timers)};
+    sipua_time best = 0;
+    for (int i = 0; i < 3; i++)
+        if (d[i] && (!best || d[i] < best))
+            best = d[i];
+    return best;
 }
 
 void sipua_ua_get_stats(const sipua_ua *ua, sipua_ua_stats *out)
@@ -804,6 +989,8 @@ void sipua_ua_get_stats(const sipua_ua *ua, sipua_ua_stats *out)
     sipua__txn_layer_stats(ua->txn, &ts);
     out->retransmissions = ts.retransmissions;
     out->live_transactions = ts.live;
+    out->live_sessions = ua->nsessions;
+    out->live_dialogs = sipua__dialog_table_count(ua->dialogs);
 }
 
 /* ------------------------------------------------------------------ */
@@ -894,6 +1081,7 @@ int sipua_ua_options(sipua_ua *ua, sipua_str target, const sipua_endpoint *to_in
     pending *p = ua->a.alloc(sizeof *p, ua->a.user);
     if (!p)
         return SIPUA_ENOMEM;
+    p->owner.kind = SIPUA__OWNER_OPTIONS;
     p->id = ua->next_id++;
     p->sent_at = ua->now;
     p->to = to;

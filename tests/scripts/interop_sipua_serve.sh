@@ -2,7 +2,7 @@
 # `sipua serve` answering real clients, on free ports of 127.0.0.1:
 #   - SIPp's options_uac.xml over UDP and TCP: 200 with an Allow that lists
 #     OPTIONS; not_implemented_uac.xml (FOOBAR): 501 with Allow;
-#     not_allowed_uac.xml (INFO): 405 with Allow;
+#     not_allowed_uac.xml (SUBSCRIBE): 405 with Allow;
 #   - tests/interop/sip_probe.py on every switched-on transport (TLS and WSS
 #     verified against the test CA; WS and WSS upgrade answered 101 with
 #     Sec-WebSocket-Protocol: sip): 200 with Allow;
@@ -110,7 +110,7 @@ for t in "${transports[@]}"; do
         check "SIPp FOOBAR over ${t^^} -> sipua serve: 501 with Allow" \
             sipp_run "uac501_$t" -sf "$INTEROP_DIR/sipp/not_implemented_uac.xml" -t "$flag" \
             -i 127.0.0.1 -p "$uac_port" -m 1 127.0.0.1:"${port[$t]}"
-        check "SIPp INFO over ${t^^} -> sipua serve: 405 with Allow" \
+        check "SIPp SUBSCRIBE over ${t^^} -> sipua serve: 405 with Allow" \
             sipp_run "uac405_$t" -sf "$INTEROP_DIR/sipp/not_allowed_uac.xml" -t "$flag" \
             -i 127.0.0.1 -p "$uac_port" -m 1 127.0.0.1:"${port[$t]}"
         check "probe OPTIONS over ${t^^} -> sipua serve: 200 with Allow" \

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "simnet.h"
+#include "simua.h"
 #include "sipua/ua.h"
 
 #define MAX_REQ   20000
@@ -32,45 +33,28 @@ typedef struct req {
 } req;
 
 struct peer {
-    simnet *net;
-    sim_addr addr;
-    sipua_ua *ua;
-    sipua_endpoint self;
+    simua u;   /* first: the simua callbacks find it there */
     req *reqs; /* the client's requests, by request id */
     sipua_msg *scratch;
     uint64_t answered;
     int bad_sends; /* sends that do not parse */
 };
 
-static sim_addr addr_of(const sipua_endpoint *ep)
-{
-    unsigned a, b, c, d;
-    if (sscanf(ep->host, "%u.%u.%u.%u", &a, &b, &c, &d) != 4)
-        return (sim_addr){0, 0};
-    return (sim_addr){(a << 24) | (b << 16) | (c << 8) | d, ep->port};
-}
-
 static req *req_of_branch(peer *p, const sipua_msg *m);
 
-static int on_send(void *user, const sipua_endpoint *to, const char *bytes, size_t len)
+/* Each request the client sends is timed, to check the schedule. */
+static void on_send(simua *u, const sipua_endpoint *to, const char *bytes, size_t len)
 {
-    peer *p = user;
+    peer *p = (peer *)u;
+    (void)to;
     if (p->reqs && sipua_msg_parse(p->scratch, bytes, len, SIPUA_PARSE_DATAGRAM) > 0 &&
         sipua_msg_is_request(p->scratch)) {
         req *r = req_of_branch(p, p->scratch);
         if (r && r->nsends < MAX_SENDS)
-            r->sends[r->nsends++] = simnet_now(p->net);
+            r->sends[r->nsends++] = simnet_now(u->net);
         else if (r)
             r->nsends++;
     }
-    return simnet_send(p->net, p->addr, addr_of(to), bytes, len);
-}
-
-static void on_random(void *user, uint8_t *buf, size_t len)
-{
-    peer *p = user;
-    for (size_t i = 0; i < len; i++)
-        buf[i] = (uint8_t)simnet_rand(p->net);
 }
 
 static void on_event(void *user, const sipua_ua_event *ev)
@@ -88,54 +72,17 @@ static void on_event(void *user, const sipua_ua_event *ev)
     r->rtt = ev->rtt_us;
 }
 
-static const sipua_ua_callbacks callbacks = {SIPUA_UA_CALLBACKS_VERSION, on_send, on_random,
-                                             on_event};
-
-static void node_deliver(void *user, sim_addr from, sim_addr to, const char *bytes, size_t len,
-                         sipua_time now)
-{
-    peer *p = user;
-    (void)to;
-    char host[22];
-    sim_addr_str((sim_addr){from.ip, 0}, host);
-    *strchr(host, ':') = 0;
-    sipua_endpoint src;
-    assert_int_equal(sipua_endpoint_set(&src, SIPUA_TRANSPORT_UDP, host, from.port, 0), 0);
-    assert_int_equal(sipua_ua_recv(p->ua, &src, bytes, len, now), 0);
-}
-
-static sipua_time node_deadline(void *user)
-{
-    return sipua_ua_next_deadline(((peer *)user)->ua);
-}
-
-static void node_advance(void *user, sipua_time now)
-{
-    assert_int_equal(sipua_ua_advance(((peer *)user)->ua, now), 0);
-}
-
-static const simnet_node_ops node_ops = {node_deliver, node_deadline, node_advance};
-
 static void peer_init(peer *p, simnet *net, unsigned n)
 {
     memset(p, 0, sizeof *p);
-    p->net = net;
-    p->addr = sim_addr_make(n, 5060);
-    char host[22];
-    sim_addr_str((sim_addr){p->addr.ip, 0}, host);
-    *strchr(host, ':') = 0;
-    sipua_endpoint_set(&p->self, SIPUA_TRANSPORT_UDP, host, 5060, 0);
-    sipua_ua_config cfg;
-    sipua_ua_config_init(&cfg);
-    assert_int_equal(sipua_ua_config_listen(&cfg, &p->self), 0);
-    assert_int_equal(sipua_ua_new(&cfg, &callbacks, p, NULL, &p->ua), 0);
+    p->u.on_send = on_send;
+    assert_int_equal(simua_init(&p->u, net, n, on_event, NULL), 0);
     p->scratch = sipua_msg_new(NULL, NULL);
-    assert_int_equal(simnet_add_node(net, p->addr, &node_ops, p), 0);
 }
 
 static void peer_free(peer *p)
 {
-    sipua_ua_free(p->ua);
+    simua_free(&p->u);
     sipua_msg_free(p->scratch);
     free(p->reqs);
 }
@@ -203,7 +150,7 @@ static outcome run_options(uint64_t seed, double loss, double dup, double reorde
         uint64_t id = 0;
         g_sending = i + 1;
         a.reqs[i].started = simnet_now(net);
-        int r = sipua_ua_options(a.ua, target, &b.self, simnet_now(net), &id);
+        int r = sipua_ua_options(a.u.ua, target, &b.u.self, simnet_now(net), &id);
         g_sending = 0;
         assert_int_equal(r, 0);
         assert_int_equal(id, i + 1);
@@ -248,10 +195,10 @@ static outcome run_options(uint64_t seed, double loss, double dup, double reorde
     }
     /* nothing left: every transaction ended and was freed on both sides */
     sipua_ua_stats sa, sb;
-    sipua_ua_get_stats(a.ua, &sa);
-    sipua_ua_get_stats(b.ua, &sb);
-    if (sa.live_transactions || sb.live_transactions || sipua_ua_next_deadline(a.ua) ||
-        sipua_ua_next_deadline(b.ua)) {
+    sipua_ua_get_stats(a.u.ua, &sa);
+    sipua_ua_get_stats(b.u.ua, &sb);
+    if (sa.live_transactions || sb.live_transactions || sipua_ua_next_deadline(a.u.ua) ||
+        sipua_ua_next_deadline(b.u.ua)) {
         fprintf(stderr, "seed %llu: %zu and %zu transactions left\n", (unsigned long long)seed,
                 sa.live_transactions, sb.live_transactions);
         fail();
@@ -276,18 +223,19 @@ static void test_options_without_loss_answers_200_in_one_round_trip(void **state
     a.reqs = calloc(1, sizeof *a.reqs);
     uint64_t id;
     assert_int_equal(
-        sipua_ua_options(a.ua, SIPUA_STR("sip:10.0.0.2"), &b.self, simnet_now(net), &id), 0);
+        sipua_ua_options(a.u.ua, SIPUA_STR("sip:10.0.0.2"), &b.u.self, simnet_now(net), &id), 0);
     simnet_run(net, INT64_MAX, NULL, NULL);
     assert_int_equal(a.reqs[0].done, 1);
     assert_int_equal(a.reqs[0].status, 200);
     assert_int_equal(a.reqs[0].rtt, 40000);
     assert_int_equal(b.answered, 1);
     /* bad arguments */
-    assert_int_equal(sipua_ua_options(a.ua, SIPUA_STR("mailto:x@y"), &b.self, 0, &id),
+    assert_int_equal(sipua_ua_options(a.u.ua, SIPUA_STR("mailto:x@y"), &b.u.self, 0, &id),
                      SIPUA_EINVAL);
-    sipua_endpoint tcp = b.self;
+    sipua_endpoint tcp = b.u.self;
     tcp.transport = SIPUA_TRANSPORT_TCP; /* no TCP listener configured */
-    assert_int_equal(sipua_ua_options(a.ua, SIPUA_STR("sip:10.0.0.2"), &tcp, 0, &id), SIPUA_EINVAL);
+    assert_int_equal(sipua_ua_options(a.u.ua, SIPUA_STR("sip:10.0.0.2"), &tcp, 0, &id),
+                     SIPUA_EINVAL);
     peer_free(&a);
     peer_free(&b);
     simnet_free(net);

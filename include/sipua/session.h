@@ -1,0 +1,244 @@
+/* sipua — the InviteContext: one INVITE session.
+ *
+ * A sipua_session is SIP.js's InviteContext in C (../shared/API.md maps
+ * each of its attributes, methods, options, events and causes): one INVITE
+ * session from the first INVITE to the final BYE, started by us (an
+ * outgoing, client context: sipua_invite()) or by the peer (an incoming,
+ * server context, handed to the application by the UA's
+ * SIPUA_UA_EV_INVITE event).
+ *
+ * Events reach the session's callback in protocol order, each once:
+ * progress (a 1xx above 100), accepted (a 2xx), then exactly one of
+ * terminated (an established session ended), failed (it could not be
+ * established) or canceled (the caller gave up); dtmf for each tone sent
+ * or received. The final event carries a cause (sipua_cause).
+ *
+ * Lifetimes: the application owns a session (the one sipua_invite() gives,
+ * or the one the UA's invite event hands it) and releases it with
+ * sipua_session_unref(); it stays valid, its attributes readable, after it
+ * has ended, until released. The UA keeps its own reference while the
+ * session has protocol work left. Messages handed to a callback are
+ * borrowed for the callback's duration.
+ *
+ * Time: every call that can start, stop or fire a timer takes `now`, as
+ * the rest of the core does. Calls from inside a callback are allowed;
+ * what they send goes out when the callback returns.
+ */
+#ifndef SIPUA_SESSION_H
+#define SIPUA_SESSION_H
+
+#include "ua.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Causes (SIP.js's SIP.C.causes)                                      */
+
+#define SIPUA_CAUSE_MAP(X)                                                                         \
+    X(NONE, "")                                                                                    \
+    X(CONNECTION_ERROR, "Connection Error")                                                        \
+    X(REQUEST_TIMEOUT, "Request Timeout")                                                          \
+    X(SIP_FAILURE_CODE, "SIP Failure Code")                                                        \
+    X(INTERNAL_ERROR, "Internal Error")                                                            \
+    X(REDIRECTED, "Redirected")                                                                    \
+    X(BUSY, "Busy")                                                                                \
+    X(REJECTED, "Rejected")                                                                        \
+    X(NOT_FOUND, "Not Found")                                                                      \
+    X(UNAVAILABLE, "Unavailable")                                                                  \
+    X(ADDRESS_INCOMPLETE, "Address Incomplete")                                                    \
+    X(INCOMPATIBLE_SDP, "Incompatible SDP")                                                        \
+    X(AUTHENTICATION_ERROR, "Authentication Error")                                                \
+    X(DIALOG_ERROR, "Dialog Error")                                                                \
+    X(CANCELED, "Canceled")                                                                        \
+    X(NO_ANSWER, "No Answer")                                                                      \
+    X(EXPIRES, "Expires")                                                                          \
+    X(NO_ACK, "No ACK")                                                                            \
+    X(NO_PRACK, "No PRACK")                                                                        \
+    X(BAD_MEDIA_DESCRIPTION, "Bad Media Description")                                              \
+    X(RTP_TIMEOUT, "RTP Timeout")                                                                  \
+    X(USER_DENIED_MEDIA_ACCESS, "User Denied Media Access")                                        \
+    X(WEBRTC_ERROR, "WebRTC Error")                                                                \
+    X(WEBRTC_NOT_SUPPORTED, "WebRTC Not Supported")                                                \
+    X(BYE, "Terminated")
+
+typedef enum sipua_cause {
+#define SIPUA_CAUSE_ENUM_(name, text) SIPUA_CAUSE_##name,
+    SIPUA_CAUSE_MAP(SIPUA_CAUSE_ENUM_)
+#undef SIPUA_CAUSE_ENUM_
+        SIPUA_CAUSE_COUNT_
+} sipua_cause;
+
+/* SIP.js's text for a cause ("Busy", "No PRACK"); "" for NONE and for
+ * values outside the list. */
+SIPUA_EXTERN const char *sipua_cause_str(sipua_cause cause);
+/* The cause SIP.js gives a final failure response code (486 -> BUSY,
+ * 488 -> INCOMPATIBLE_SDP, ...; SIP_FAILURE_CODE for the others). */
+SIPUA_EXTERN sipua_cause sipua_cause_from_status(int status);
+
+/* ------------------------------------------------------------------ */
+/* Events                                                              */
+
+typedef enum sipua_session_event_kind {
+    SIPUA_SESSION_EV_PROGRESS = 1, /* a 1xx above 100: received (client) or sent (server) */
+    SIPUA_SESSION_EV_ACCEPTED,     /* a 2xx: received (client) or sent (server) */
+    SIPUA_SESSION_EV_TERMINATED,   /* an established session ended (final) */
+    SIPUA_SESSION_EV_FAILED,       /* the session could not be established (final) */
+    SIPUA_SESSION_EV_CANCELED,     /* the caller canceled (final) */
+    SIPUA_SESSION_EV_DTMF          /* a tone sent or received */
+} sipua_session_event_kind;
+
+typedef struct sipua_session_event {
+    sipua_session_event_kind kind;
+    /* the message concerned: the response (progress, accepted on the client,
+     * failed with a response), the request (canceled on the server: the
+     * CANCEL; terminated by the peer: the BYE; dtmf received: the INFO), or
+     * NULL (a timeout, an event caused by our own call) */
+    const sipua_msg *msg;
+    int code;          /* the status code sent or received, 0 when none */
+    sipua_cause cause; /* final events */
+    int by_peer;       /* terminated: 1 when the peer sent the BYE */
+    char tone;         /* dtmf: '0'-'9', 'A'-'D', '#', '*' */
+    int duration_ms;   /* dtmf */
+    int received;      /* dtmf: 1 received, 0 sent */
+} sipua_session_event;
+
+typedef void (*sipua_session_cb)(sipua_session *s, const sipua_session_event *ev, void *user);
+
+/* ------------------------------------------------------------------ */
+/* Client context                                                      */
+
+typedef struct sipua_invite_opts {
+    uint32_t version; /* set by _init */
+    /* "Name: value" header lines added to the INVITE; a malformed one, or a
+     * header the stack owns (Via, CSeq, Call-ID, From, To, Max-Forwards,
+     * Contact, Content-Length), is SIPUA_EINVAL */
+    const char *const *extra_headers;
+    size_t n_extra_headers;
+    int audio;              /* offer audio (default 1) */
+    int video;              /* offer video when a video source exists (default 1) */
+    int invite_without_sdp; /* delayed offer: the offer comes in the 2xx */
+    int anonymous;          /* RFC 3323: From "Anonymous", Privacy: id */
+    sipua_str body;         /* replaces the generated SDP; needs a Content-Type extra header */
+    sipua_str from;         /* our identity (name-addr or URI); default sip:sipua@<our host> */
+    sipua_time no_answer_timeout; /* unused on the client; see sipua_ua_config */
+} sipua_invite_opts;
+
+#define SIPUA_INVITE_OPTS_VERSION 1u
+
+SIPUA_EXTERN void sipua_invite_opts_init(sipua_invite_opts *opts);
+
+/* Creates and starts an outgoing session: INVITE to `target` (a SIP or SIPS
+ * URI: the Request-URI and To) through `next_hop` (a literal address: the
+ * program resolves names). opts NULL means defaults. cb receives the
+ * session's events with `user`. Returns 0 with *out set (the caller owns a
+ * reference), SIPUA_EINVAL (bad target, endpoint or option), SIPUA_ENOMEM,
+ * or the transport's error for the first send. */
+SIPUA_EXTERN int sipua_invite(sipua_ua *ua, sipua_str target, const sipua_endpoint *next_hop,
+                              const sipua_invite_opts *opts, sipua_session_cb cb, void *user,
+                              sipua_time now, sipua_session **out);
+
+typedef struct sipua_cancel_opts {
+    uint32_t version;
+    int status_code; /* Reason: SIP;cause=... (RFC 3326), 200..699; 0: none */
+    const char *reason_phrase;
+} sipua_cancel_opts;
+
+SIPUA_EXTERN void sipua_cancel_opts_init(sipua_cancel_opts *opts);
+
+/* CANCEL (RFC 3261 9.1) before a final response; sent as soon as a
+ * provisional response has arrived. SIPUA_EINVAL (status_code outside
+ * 200..699), SIPUA_ESTATE (not an outgoing session waiting for its final
+ * response). */
+SIPUA_EXTERN int sipua_session_cancel(sipua_session *s, const sipua_cancel_opts *opts,
+                                      sipua_time now);
+
+/* ------------------------------------------------------------------ */
+/* Server context                                                      */
+
+typedef struct sipua_answer_opts {
+    uint32_t version;
+    const char *const *extra_headers;
+    size_t n_extra_headers;
+    int status_code;           /* reject: 300..699, default 480 */
+    const char *reason_phrase; /* reject: default from the code */
+    sipua_str body;            /* reject: a body (needs a Content-Type extra header) */
+} sipua_answer_opts;
+
+SIPUA_EXTERN void sipua_answer_opts_init(sipua_answer_opts *opts);
+
+/* 200 OK with the SDP answer (or our offer, when the INVITE had none),
+ * retransmitted until the ACK (RFC 3261 13.3.1.4; NO_ACK after 64*T1).
+ * SIPUA_ESTATE after a final response. */
+SIPUA_EXTERN int sipua_session_accept(sipua_session *s, const sipua_answer_opts *opts,
+                                      sipua_time now);
+/* 180 Ringing (unreliable). SIPUA_ESTATE after a final response. */
+SIPUA_EXTERN int sipua_session_progress(sipua_session *s, const sipua_answer_opts *opts,
+                                        sipua_time now);
+/* A final non-2xx response, default 480 Temporarily Unavailable.
+ * SIPUA_EINVAL for a status_code outside 300..699, SIPUA_ESTATE after a
+ * final response. */
+SIPUA_EXTERN int sipua_session_reject(sipua_session *s, const sipua_answer_opts *opts,
+                                      sipua_time now);
+
+/* ------------------------------------------------------------------ */
+/* Both sides                                                          */
+
+typedef struct sipua_bye_opts {
+    uint32_t version;
+    const char *const *extra_headers;
+    size_t n_extra_headers;
+    int status_code; /* a Reason header (RFC 3326); 0: none */
+    const char *reason_phrase;
+} sipua_bye_opts;
+
+SIPUA_EXTERN void sipua_bye_opts_init(sipua_bye_opts *opts);
+
+/* BYE on a confirmed session, else SIPUA_ESTATE. */
+SIPUA_EXTERN int sipua_session_bye(sipua_session *s, const sipua_bye_opts *opts, sipua_time now);
+
+/* Whatever ends the session from its state: CANCEL (outgoing, no final
+ * response), 480 (incoming, not answered), BYE (established; incoming and
+ * answered but not yet ACKed: once the ACK arrives or its timer fires).
+ * SIPUA_ESTATE when it has already ended. */
+SIPUA_EXTERN int sipua_session_terminate(sipua_session *s, sipua_time now);
+
+/* Attributes. */
+SIPUA_EXTERN sipua_time sipua_session_start_time(const sipua_session *s);
+SIPUA_EXTERN sipua_time sipua_session_end_time(const sipua_session *s);
+/* From of the INVITE when outgoing, To when incoming; valid while s is. */
+SIPUA_EXTERN const sipua_nameaddr *sipua_session_local_identity(const sipua_session *s);
+/* To when outgoing, From when incoming. */
+SIPUA_EXTERN const sipua_nameaddr *sipua_session_remote_identity(const sipua_session *s);
+
+typedef enum sipua_direction {
+    SIPUA_DIRECTION_OUTGOING = 1,
+    SIPUA_DIRECTION_INCOMING
+} sipua_direction;
+
+SIPUA_EXTERN sipua_direction sipua_session_direction(const sipua_session *s);
+
+/* A number for logs, unique in the UA. */
+SIPUA_EXTERN uint64_t sipua_session_id(const sipua_session *s);
+/* The Call-ID. */
+SIPUA_EXTERN sipua_str sipua_session_call_id(const sipua_session *s);
+
+/* 1 while established (a 2xx sent or received and not ended). */
+SIPUA_EXTERN int sipua_session_is_established(const sipua_session *s);
+/* 1 once a final event was given. */
+SIPUA_EXTERN int sipua_session_is_ended(const sipua_session *s);
+
+/* For an incoming session: sets the callback that hears its events (the
+ * UA's invite event hands the session over before any of them). */
+SIPUA_EXTERN void sipua_session_set_callback(sipua_session *s, sipua_session_cb cb, void *user);
+
+SIPUA_EXTERN sipua_session *sipua_session_ref(sipua_session *s);
+/* Releases the application's reference. */
+SIPUA_EXTERN void sipua_session_unref(sipua_session *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,1400 @@
+/* INVITE sessions: the client and server state machines of the
+ * InviteContext (include/sipua/session.h, src/session/session.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "session/session.h"
+#include "sipua/sdp.h"
+
+typedef enum state {
+    ST_CALLING = 1, /* client: INVITE sent, no provisional yet */
+    ST_PROCEEDING,  /* client: a provisional received; server: INVITE received */
+    ST_ANSWERED,    /* server: 2xx sent, no ACK yet */
+    ST_ESTABLISHED, /* a 2xx received and ACKed (client), or ACKed (server) */
+    ST_ENDED
+} state;
+
+/* A client transaction of a session: the owner its user pointer names. */
+typedef struct sreq {
+    sipua__owner owner;
+    sipua_session *s;
+    sipua_method method;
+} sreq;
+
+struct sipua_session {
+    sipua__owner owner; /* SESSION_SERVER: the INVITE server transaction's user */
+    int refs;
+    uint64_t id;
+    sipua__session_host host;
+    sipua_direction dir;
+    state st;
+    sipua_session_cb cb;
+    void *user;
+    int final_given; /* terminated, failed or canceled was emitted */
+    int detached;    /* the UA is gone */
+    int finished;    /* host->finished called */
+    sipua_time start, end;
+
+    /* the INVITE: ours (client) or the peer's (server), a private copy */
+    char *invite_buf;
+    size_t invite_len;
+    sipua_msg *invite;
+    sipua_endpoint peer; /* client: next hop; server: where the INVITE came from */
+    sipua__txn *invite_txn;
+    sreq *invite_req;
+    sipua__dialog *dialog;
+    char local_tag[20];
+
+    /* identities, parsed from private copies of From and To */
+    char *ids_buf;
+    sipua_nameaddr local_id, remote_id;
+
+    /* SDP */
+    sipua_sdp_oa oa;
+    sipua_sdp *sdp;
+    int offer_in_invite; /* the INVITE carried an offer (ours or the peer's) */
+
+    /* client */
+    int provisional_seen;
+    int cancel_wanted, cancel_sent;
+    sipua_cancel_opts cancel;
+
+    /* server: the 2xx, retransmitted until the ACK (RFC 3261 13.3.1.4) */
+    char *ok_buf;
+    size_t ok_len;
+    sipua__timer t_2xx;
+    sipua_time ok_interval, ok_give_up;
+    sipua__timer t_noanswer;
+    int bye_after_ack; /* terminate() between our 2xx and its ACK */
+
+    sreq *bye_req; /* our BYE, while in progress */
+};
+
+static void on_2xx_timer(sipua__timer *t, sipua_time now, void *user);
+static void on_noanswer(sipua__timer *t, sipua_time now, void *user);
+
+static sipua_time now_of(const sipua_session *s)
+{
+    return *s->host.now;
+}
+
+static void *salloc(const sipua_session *s, size_t n)
+{
+    return s->host.alloc->alloc(n, s->host.alloc->user);
+}
+
+static void sfree(const sipua_session *s, void *p)
+{
+    if (p)
+        s->host.alloc->free(p, s->host.alloc->user);
+}
+
+static sipua_str cstr(const char *c)
+{
+    sipua_str r = {c, c ? strlen(c) : 0};
+    return r;
+}
+
+static void random_hex(const sipua_session *s, char *out, size_t bytes)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t r[16];
+    if (bytes > sizeof r)
+        bytes = sizeof r;
+    s->host.random(s->host.ctx, r, bytes);
+    for (size_t i = 0; i < bytes; i++) {
+        out[2 * i] = hex[r[i] >> 4];
+        out[2 * i + 1] = hex[r[i] & 15];
+    }
+    out[2 * bytes] = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Causes                                                              */
+
+const char *sipua_cause_str(sipua_cause cause)
+{
+    static const char *const text[] = {
+#define SIPUA_CAUSE_TEXT_(name, t) t,
+        SIPUA_CAUSE_MAP(SIPUA_CAUSE_TEXT_)
+#undef SIPUA_CAUSE_TEXT_
+    };
+    return (unsigned)cause < SIPUA_CAUSE_COUNT_ ? text[cause] : "";
+}
+
+sipua_cause sipua_cause_from_status(int status)
+{
+    switch (status) {
+    case 300:
+    case 301:
+    case 302:
+    case 305:
+    case 380: return SIPUA_CAUSE_REDIRECTED;
+    case 486:
+    case 600: return SIPUA_CAUSE_BUSY;
+    case 403:
+    case 603: return SIPUA_CAUSE_REJECTED;
+    case 404:
+    case 604: return SIPUA_CAUSE_NOT_FOUND;
+    case 408:
+    case 410:
+    case 430:
+    case 480: return SIPUA_CAUSE_UNAVAILABLE;
+    case 484: return SIPUA_CAUSE_ADDRESS_INCOMPLETE;
+    case 488:
+    case 606: return SIPUA_CAUSE_INCOMPATIBLE_SDP;
+    case 401:
+    case 407: return SIPUA_CAUSE_AUTHENTICATION_ERROR;
+    case 481: return SIPUA_CAUSE_DIALOG_ERROR;
+    default: return SIPUA_CAUSE_SIP_FAILURE_CODE;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Options                                                             */
+
+void sipua_invite_opts_init(sipua_invite_opts *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->version = SIPUA_INVITE_OPTS_VERSION;
+    o->audio = 1;
+    o->video = 1;
+}
+
+void sipua_cancel_opts_init(sipua_cancel_opts *o)
+{
+    if (o) {
+        memset(o, 0, sizeof *o);
+        o->version = 1;
+    }
+}
+
+void sipua_answer_opts_init(sipua_answer_opts *o)
+{
+    if (o) {
+        memset(o, 0, sizeof *o);
+        o->version = 1;
+    }
+}
+
+void sipua_bye_opts_init(sipua_bye_opts *o)
+{
+    if (o) {
+        memset(o, 0, sizeof *o);
+        o->version = 1;
+    }
+}
+
+/* Headers the stack writes itself: not allowed among extra headers. */
+static int extra_header_ok(const char *h)
+{
+    static const char *const owned[] = {
+        "via", "v", "cseq",         "call-id", "i", "from",           "f",
+        "to",  "t", "max-forwards", "contact", "m", "content-length", "l"};
+    const char *colon = h ? strchr(h, ':') : NULL;
+    if (!colon || colon == h || strchr(h, '\r') || strchr(h, '\n'))
+        return 0;
+    size_t n = (size_t)(colon - h);
+    while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+        n--;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)h[i];
+        if (c <= ' ' || c >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", c))
+            return 0;
+    }
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+        if (strlen(owned[i]) == n && sipua_str_caseeq((sipua_str){h, n}, owned[i]))
+            return 0;
+    return 1;
+}
+
+static int extra_headers_ok(const char *const *hs, size_t n, int *has_content_type)
+{
+    if (n && !hs)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!extra_header_ok(hs[i]))
+            return 0;
+        const char *colon = strchr(hs[i], ':');
+        size_t len = (size_t)(colon - hs[i]);
+        while (len && (hs[i][len - 1] == ' ' || hs[i][len - 1] == '\t'))
+            len--;
+        if (has_content_type && (sipua_str_caseeq((sipua_str){hs[i], len}, "content-type") ||
+                                 sipua_str_caseeq((sipua_str){hs[i], len}, "c")))
+            *has_content_type = 1;
+    }
+    return 1;
+}
+
+static void put_extra(sipua_builder *b, const char *const *hs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sipua_builder_raw(b, cstr(hs[i]));
+        sipua_builder_raw(b, SIPUA_STR("\r\n"));
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Life                                                                */
+
+static sipua_session *session_new(const sipua__session_host *host, uint64_t id, sipua_direction dir)
+{
+    sipua_session *s = host->alloc->alloc(sizeof *s, host->alloc->user);
+    if (!s)
+        return NULL;
+    memset(s, 0, sizeof *s);
+    s->owner.kind = SIPUA__OWNER_SESSION_SERVER;
+    s->refs = 1;
+    sipua__timer_init(&s->t_2xx, on_2xx_timer, s);
+    sipua__timer_init(&s->t_noanswer, on_noanswer, s);
+    s->id = id;
+    s->host = *host;
+    s->dir = dir;
+    s->invite = sipua_msg_new(NULL, host->alloc);
+    s->sdp = sipua_sdp_new(NULL, host->alloc);
+    if (!s->invite || !s->sdp) {
+        sipua_msg_free(s->invite);
+        sipua_sdp_free(s->sdp);
+        sfree(s, s);
+        return NULL;
+    }
+    return s;
+}
+
+sipua_session *sipua_session_ref(sipua_session *s)
+{
+    if (s)
+        s->refs++;
+    return s;
+}
+
+static void timers_stop(sipua_session *s)
+{
+    if (s->detached)
+        return;
+    sipua__timer_cancel(s->host.timers, &s->t_2xx);
+    sipua__timer_cancel(s->host.timers, &s->t_noanswer);
+}
+
+void sipua_session_unref(sipua_session *s)
+{
+    if (!s || --s->refs > 0)
+        return;
+    timers_stop(s);
+    if (!s->detached && s->host.dialogs) {
+        /* every dialog of the session's set: the winner and the forks */
+        sipua_str cid = sipua_msg_call_id(s->invite);
+        sipua_str tag = cstr(s->local_tag);
+        if (s->dir == SIPUA_DIRECTION_OUTGOING && cid.p) {
+            sipua__dialog *d;
+            while ((d = sipua__dialog_table_first_in_set(s->host.dialogs, cid, tag)) != NULL)
+                sipua__dialog_free(d);
+        } else if (s->dialog) {
+            sipua__dialog_free(s->dialog);
+        }
+    }
+    sipua_msg_free(s->invite);
+    sipua_sdp_free(s->sdp);
+    sfree(s, s->invite_buf);
+    sfree(s, s->ids_buf);
+    sfree(s, s->ok_buf);
+    sfree(s, s);
+}
+
+void sipua__session_detach(sipua_session *s)
+{
+    if (!s)
+        return;
+    timers_stop(s);
+    s->detached = 1;
+    s->dialog = NULL; /* the dialog table frees it */
+    s->invite_txn = NULL;
+}
+
+void sipua_session_set_callback(sipua_session *s, sipua_session_cb cb, void *user)
+{
+    if (s) {
+        s->cb = cb;
+        s->user = user;
+    }
+}
+
+/* The UA may drop its reference once nothing is left to do. */
+static void maybe_finished(sipua_session *s)
+{
+    if (s->finished || !s->final_given || s->detached)
+        return;
+    if (s->invite_req || s->bye_req || sipua__timer_armed(&s->t_2xx))
+        return;
+    s->finished = 1;
+    s->host.finished(s->host.ctx, s);
+}
+
+static void emit(sipua_session *s, sipua_session_event_kind kind, const sipua_msg *msg, int code,
+                 sipua_cause cause, int by_peer)
+{
+    int final = kind == SIPUA_SESSION_EV_TERMINATED || kind == SIPUA_SESSION_EV_FAILED ||
+                kind == SIPUA_SESSION_EV_CANCELED;
+    if (final) {
+        if (s->final_given)
+            return;
+        s->final_given = 1;
+        s->end = now_of(s);
+        s->st = ST_ENDED;
+        timers_stop(s);
+    }
+    if (kind == SIPUA_SESSION_EV_ACCEPTED && !s->start)
+        s->start = now_of(s);
+    if (s->cb && !s->detached) {
+        sipua_session_event ev = {
+            .kind = kind, .msg = msg, .code = code, .cause = cause, .by_peer = by_peer};
+        sipua_session_ref(s);
+        s->cb(s, &ev, s->user);
+        sipua_session_unref(s);
+    }
+    if (final)
+        maybe_finished(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Identities                                                          */
+
+/* Copies From and To of the INVITE and parses them: local and remote
+ * identity by direction. */
+static int keep_identities(sipua_session *s, const sipua_msg *m)
+{
+    const sipua_hdr *f = sipua_msg_find(m, SIPUA_HDR_FROM, NULL);
+    const sipua_hdr *t = sipua_msg_find(m, SIPUA_HDR_TO, NULL);
+    if (!f || !t)
+        return SIPUA_EPARSE;
+    s->ids_buf = salloc(s, f->value.len + t->value.len + 1);
+    if (!s->ids_buf)
+        return SIPUA_ENOMEM;
+    memcpy(s->ids_buf, f->value.p, f->value.len);
+    memcpy(s->ids_buf + f->value.len, t->value.p, t->value.len);
+    sipua_str fs = {s->ids_buf, f->value.len}, ts = {s->ids_buf + f->value.len, t->value.len};
+    sipua_nameaddr fna, tna;
+    if (sipua_nameaddr_parse(fs, &fna) != 0 || sipua_nameaddr_parse(ts, &tna) != 0)
+        return SIPUA_EPARSE;
+    if (s->dir == SIPUA_DIRECTION_OUTGOING) {
+        s->local_id = fna;
+        s->remote_id = tna;
+    } else {
+        s->local_id = tna;
+        s->remote_id = fna;
+    }
+    return 0;
+}
+
+/* Keeps a private copy of a message and parses it into s->invite. */
+static int keep_invite(sipua_session *s, const char *bytes, size_t len)
+{
+    s->invite_buf = salloc(s, len ? len : 1);
+    if (!s->invite_buf)
+        return SIPUA_ENOMEM;
+    memcpy(s->invite_buf, bytes, len);
+    s->invite_len = len;
+    int r = sipua_msg_parse(s->invite, s->invite_buf, len, SIPUA_PARSE_DATAGRAM);
+    return r > 0 ? 0 : r;
+}
+
+/* ------------------------------------------------------------------ */
+/* SDP                                                                 */
+
+static int oa_start(sipua_session *s, const sipua_endpoint *me)
+{
+    sipua_sdp_caps caps;
+    sipua_sdp_caps_init(&caps);
+    snprintf(caps.address, sizeof caps.address, "%s", me->host);
+    snprintf(caps.username, sizeof caps.username, "sipua");
+    caps.audio_port = (uint16_t)(s->host.rtp_port_base + 2 * (s->id % 5000));
+    uint64_t sid;
+    s->host.random(s->host.ctx, (uint8_t *)&sid, sizeof sid);
+    return sipua_sdp_oa_init(&s->oa, &caps, sid >> 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Where in-dialog requests go                                         */
+
+/* The endpoint for a next-hop URI: a literal address is used as it is;
+ * a name keeps the session's peer (the program resolves names, and the
+ * first hop is the one the session already talks to). */
+static void next_hop_endpoint(const sipua_session *s, sipua_str uri_text, sipua_endpoint *ep)
+{
+    *ep = s->peer;
+    sipua_uri u;
+    if (!uri_text.p || sipua_uri_parse(uri_text, &u) != 0 || u.host_kind == SIPUA_HOST_NAME)
+        return;
+    char host[SIPUA_HOST_MAX];
+    if (u.host.len >= sizeof host)
+        return;
+    memcpy(host, u.host.p, u.host.len);
+    host[u.host.len] = 0;
+    sipua_transport t = s->peer.transport;
+    sipua_str tp;
+    if (sipua_param_find(u.params, "transport", &tp) && tp.p)
+        sipua_transport_from_name(tp, &t);
+    uint16_t port = u.port ? u.port : (t == SIPUA_TRANSPORT_TLS ? 5061 : 5060);
+    if (strcmp(host, s->peer.host) == 0 && port == s->peer.port && t == s->peer.transport)
+        return; /* the same peer: keep its connection */
+    sipua_endpoint_set(ep, t, host, port, 0);
+}
+
+static void via_for(const sipua_session *s, const sipua_endpoint *to, char *out, size_t cap)
+{
+    const sipua_endpoint *me = s->host.identity(s->host.ctx, to->transport);
+    if (!me)
+        me = s->host.identity(s->host.ctx, SIPUA_TRANSPORT_UDP);
+    const char *host = me ? me->host : "invalid.invalid";
+    const char *fmt = strchr(host, ':') ? "SIP/2.0/%s [%s]" : "SIP/2.0/%s %s";
+    int n = snprintf(out, cap, fmt, sipua_transport_name(to->transport), host);
+    if (me && me->port && n > 0 && (size_t)n < cap)
+        n += snprintf(out + n, cap - (size_t)n, ":%u", (unsigned)me->port);
+    if (n > 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n, ";rport");
+}
+
+static void contact_for(const sipua_session *s, sipua_transport t, char *out, size_t cap)
+{
+    const sipua_endpoint *me = s->host.identity(s->host.ctx, t);
+    if (!me)
+        me = s->host.identity(s->host.ctx, SIPUA_TRANSPORT_UDP);
+    const char *host = me ? me->host : "invalid.invalid";
+    char tn[4];
+    snprintf(tn, sizeof tn, "%s", sipua_transport_name(t));
+    for (char *c = tn; *c; c++)
+        *c = (char)(*c | 0x20);
+    const char *fmt = strchr(host, ':') ? "<sip:sipua@[%s]" : "<sip:sipua@%s";
+    int n = snprintf(out, cap, fmt, host);
+    if (me && me->port && n > 0 && (size_t)n < cap)
+        n += snprintf(out + n, cap - (size_t)n, ":%u", (unsigned)me->port);
+    if (n > 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n, ";transport=%s>", tn);
+}
+
+/* A request within the dialog, in a new client transaction (ACK: sent
+ * directly). Returns 0 or an error. */
+static int send_in_dialog(sipua_session *s, sipua_method method, const char *const *extra,
+                          size_t nextra, sipua_str body, sreq **out)
+{
+    if (!s->dialog)
+        return SIPUA_ESTATE;
+    sipua__dialog_request r;
+    sipua__dialog_request_init(&r);
+    r.method = method;
+    char via[128], branch[40], contact[160];
+    sipua_str nh;
+    /* the next hop first: the Via names its transport */
+    sipua_endpoint to = s->peer;
+    char probe[64];
+    sipua__dialog_request pr = r;
+    (void)pr;
+    (void)probe;
+    if (sipua__dialog_route_count(s->dialog))
+        next_hop_endpoint(s, sipua__dialog_route(s->dialog, 0), &to);
+    else
+        next_hop_endpoint(s, sipua__dialog_remote_target(s->dialog), &to);
+    via_for(s, &to, via, sizeof via);
+    int br = sipua__txn_make_branch(s->host.txn, branch, sizeof branch);
+    if (br < 0)
+        return br;
+    contact_for(s, to.transport, contact, sizeof contact);
+    r.via = cstr(via);
+    r.branch = cstr(branch);
+    r.contact = cstr(contact);
+    sipua_str xs[8];
+    size_t nx = 0;
+    for (size_t i = 0; i < nextra && nx < 7; i++)
+        xs[nx++] = cstr(extra[i]);
+    if (body.len)
+        xs[nx++] = SIPUA_STR("Content-Type: application/sdp");
+    r.extra_headers = xs;
+    r.extra_count = nx;
+    r.body = body;
+    char buf[8192];
+    int n = sipua__dialog_build_request(s->dialog, &r, buf, sizeof buf, &nh, NULL);
+    if (n < 0)
+        return n;
+    if (method == SIPUA_METHOD_ACK)
+        return s->host.send(s->host.ctx, &to, buf, (size_t)n);
+    sreq *q = salloc(s, sizeof *q);
+    if (!q)
+        return SIPUA_ENOMEM;
+    q->owner.kind = SIPUA__OWNER_SESSION;
+    q->s = sipua_session_ref(s);
+    q->method = method;
+    sipua__txn_dest d;
+    sipua__txn_dest_init(&d, (sipua__transport_kind)to.transport, to.host, to.port, to.conn);
+    sipua__txn *t;
+    int rc = sipua__txn_client_new(s->host.txn, buf, (size_t)n, &d, q, now_of(s), &t);
+    if (rc < 0) {
+        sipua_session_unref(s);
+        sfree(s, q);
+        return rc;
+    }
+    if (out)
+        *out = q;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Client                                                              */
+
+int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_str target,
+                          const sipua_endpoint *next_hop, const sipua_invite_opts *opts,
+                          sipua_session_cb cb, void *user, sipua_session **out)
+{
+    sipua_invite_opts defaults;
+    if (!opts) {
+        sipua_invite_opts_init(&defaults);
+        opts = &defaults;
+    }
+    if (!out || !next_hop || !target.p || !target.len || opts->version != SIPUA_INVITE_OPTS_VERSION)
+        return SIPUA_EINVAL;
+    sipua_uri u;
+    if (sipua_uri_parse(target, &u) != 0 ||
+        (u.scheme_id != SIPUA_URI_SIP && u.scheme_id != SIPUA_URI_SIPS))
+        return SIPUA_EINVAL;
+    int has_ct = 0;
+    if (!extra_headers_ok(opts->extra_headers, opts->n_extra_headers, &has_ct))
+        return SIPUA_EINVAL;
+    if (opts->body.len && !has_ct)
+        return SIPUA_EINVAL;
+    const sipua_endpoint *me = host->identity(host->ctx, next_hop->transport);
+    if (!me)
+        return SIPUA_EINVAL;
+
+    sipua_session *s = session_new(host, id, SIPUA_DIRECTION_OUTGOING);
+    if (!s)
+        return SIPUA_ENOMEM;
+    s->cb = cb;
+    s->user = user;
+    s->peer = *next_hop;
+    s->st = ST_CALLING;
+    random_hex(s, s->local_tag, 8);
+    char body[2048];
+    int blen = 0;
+    if (opts->body.len) {
+        if (opts->body.len > sizeof body) {
+            sipua_session_unref(s);
+            return SIPUA_EINVAL;
+        }
+        memcpy(body, opts->body.p, opts->body.len);
+        blen = (int)opts->body.len;
+        s->offer_in_invite = 0; /* the application's body: not ours to negotiate */
+    } else if (!opts->invite_without_sdp) {
+        if (oa_start(s, me) != 0 || (blen = sipua_sdp_oa_offer(&s->oa, body, sizeof body)) < 0) {
+            sipua_session_unref(s);
+            return SIPUA_EINVAL;
+        }
+        s->offer_in_invite = 1;
+    } else if (oa_start(s, me) != 0) {
+        sipua_session_unref(s);
+        return SIPUA_EINVAL;
+    }
+
+    char branch[40], callid[40], line[512], contact[160], via[128];
+    int br = sipua__txn_make_branch(host->txn, branch, sizeof branch);
+    if (br < 0) {
+        sipua_session_unref(s);
+        return br;
+    }
+    random_hex(s, callid, 16);
+    via_for(s, next_hop, via, sizeof via);
+    contact_for(s, next_hop->transport, contact, sizeof contact);
+    char buf[8192];
+    sipua_builder b;
+    sipua_builder_init(&b, buf, sizeof buf);
+    sipua_builder_request_line(&b, SIPUA_STR("INVITE"), target);
+    snprintf(line, sizeof line, "%s;branch=%s", via, branch);
+    sipua_builder_header(&b, SIPUA_STR("Via"), cstr(line));
+    sipua_builder_header(&b, SIPUA_STR("Max-Forwards"), SIPUA_STR("70"));
+    if (opts->anonymous) {
+        snprintf(line, sizeof line, "\"Anonymous\" <sip:anonymous@anonymous.invalid>;tag=%s",
+                 s->local_tag);
+    } else if (opts->from.len) {
+        snprintf(line, sizeof line, "%.*s;tag=%s", (int)opts->from.len, opts->from.p, s->local_tag);
+    } else {
+        const char *fmt =
+            strchr(me->host, ':') ? "<sip:sipua@[%s]>;tag=%s" : "<sip:sipua@%s>;tag=%s";
+        snprintf(line, sizeof line, fmt, me->host, s->local_tag);
+    }
+    sipua_builder_header(&b, SIPUA_STR("From"), cstr(line));
+    sipua_builder_raw(&b, SIPUA_STR("To: <"));
+    sipua_builder_raw(&b, target);
+    sipua_builder_raw(&b, SIPUA_STR(">\r\n"));
+    snprintf(line, sizeof line, "%s@%s", callid, me->host);
+    sipua_builder_header(&b, SIPUA_STR("Call-ID"), cstr(line));
+    sipua_builder_header(&b, SIPUA_STR("CSeq"), SIPUA_STR("1 INVITE"));
+    sipua_builder_header(&b, SIPUA_STR("Contact"), cstr(contact));
+    sipua_builder_header(&b, SIPUA_STR("Allow"),
+                         SIPUA_STR("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"));
+    if (opts->anonymous)
+        sipua_builder_header(&b, SIPUA_STR("Privacy"), SIPUA_STR("id"));
+    sipua_builder_header(&b, SIPUA_STR("User-Agent"), cstr(host->user_agent));
+    put_extra(&b, opts->extra_headers, opts->n_extra_headers);
+    if (blen > 0 && !opts->body.len)
+        sipua_builder_header(&b, SIPUA_STR("Content-Type"), SIPUA_STR("application/sdp"));
+    sipua_builder_body(&b, (sipua_str){body, blen > 0 ? (size_t)blen : 0});
+    int n = sipua_builder_finish(&b);
+    if (n < 0 || keep_invite(s, buf, (size_t)n) != 0 || keep_identities(s, s->invite) != 0) {
+        sipua_session_unref(s);
+        return n < 0 ? SIPUA_EINVAL : SIPUA_ENOMEM;
+    }
+    sreq *q = salloc(s, sizeof *q);
+    if (!q) {
+        sipua_session_unref(s);
+        return SIPUA_ENOMEM;
+    }
+    q->owner.kind = SIPUA__OWNER_SESSION;
+    q->s = sipua_session_ref(s);
+    q->method = SIPUA_METHOD_INVITE;
+    sipua__txn_dest d;
+    sipua__txn_dest_init(&d, (sipua__transport_kind)next_hop->transport, next_hop->host,
+                         next_hop->port, next_hop->conn);
+    int r = sipua__txn_client_new(host->txn, s->invite_buf, s->invite_len, &d, q, *host->now,
+                                  &s->invite_txn);
+    if (r < 0) {
+        sfree(s, q);
+        sipua_session_unref(s); /* q's */
+        sipua_session_unref(s);
+        return r;
+    }
+    s->invite_req = q;
+    *out = s;
+    return 0;
+}
+
+static int send_cancel(sipua_session *s)
+{
+    char buf[4096];
+    int n = sipua__txn_client_build_cancel(s->invite_txn, buf, sizeof buf);
+    if (n < 0)
+        return n;
+    if (s->cancel.status_code) {
+        /* Reason (RFC 3326) before the blank line */
+        char reason[256];
+        snprintf(reason, sizeof reason, "Reason: SIP;cause=%d;text=\"%s\"\r\n",
+                 s->cancel.status_code, s->cancel.reason_phrase ? s->cancel.reason_phrase : "");
+        size_t rl = strlen(reason);
+        char *blank = NULL;
+        for (int i = 0; i + 3 < n; i++)
+            if (memcmp(buf + i, "\r\n\r\n", 4) == 0) {
+                blank = buf + i + 2;
+                break;
+            }
+        if (blank && (size_t)n + rl <= sizeof buf) {
+            memmove(blank + rl, blank, (size_t)(buf + n - blank));
+            memcpy(blank, reason, rl);
+            n += (int)rl;
+        }
+    }
+    sreq *q = salloc(s, sizeof *q);
+    if (!q)
+        return SIPUA_ENOMEM;
+    q->owner.kind = SIPUA__OWNER_SESSION;
+    q->s = sipua_session_ref(s);
+    q->method = SIPUA_METHOD_CANCEL;
+    sipua__txn_dest d = *sipua__txn_get_dest(s->invite_txn);
+    sipua__txn *t;
+    int r = sipua__txn_client_new(s->host.txn, buf, (size_t)n, &d, q, now_of(s), &t);
+    if (r < 0) {
+        sipua_session_unref(s);
+        sfree(s, q);
+        return r;
+    }
+    s->cancel_sent = 1;
+    return 0;
+}
+
+int sipua_session_cancel(sipua_session *s, const sipua_cancel_opts *opts, sipua_time now)
+{
+    (void)now;
+    if (!s)
+        return SIPUA_EINVAL;
+    if (opts && opts->status_code && (opts->status_code < 200 || opts->status_code > 699))
+        return SIPUA_EINVAL;
+    if (s->dir != SIPUA_DIRECTION_OUTGOING || s->final_given || !s->invite_req ||
+        s->st == ST_ESTABLISHED || s->cancel_wanted)
+        return SIPUA_ESTATE;
+    if (opts)
+        s->cancel = *opts;
+    s->cancel_wanted = 1;
+    /* RFC 3261 9.1: not before a provisional response */
+    return s->provisional_seen ? send_cancel(s) : 0;
+}
+
+/* The SDP of a message into s->sdp; 0, no body (1), or an error. */
+static int parse_sdp(sipua_session *s, const sipua_msg *m)
+{
+    sipua_str body = sipua_msg_body(m);
+    if (!body.len)
+        return 1;
+    return sipua_sdp_parse(s->sdp, body.p, body.len) == 0 ? 0 : SIPUA_EPARSE;
+}
+
+static void client_invite_response(sipua_session *s, const sipua_msg *resp)
+{
+    int code = sipua_msg_status(resp);
+    if (code >= 100 && code < 200 && !s->provisional_seen) {
+        s->provisional_seen = 1;
+        if (s->cancel_wanted && !s->cancel_sent && !s->final_given)
+            send_cancel(s);
+    }
+    sipua__dialog *d = NULL;
+    sipua__dialog_outcome oc = SIPUA__DIALOG_SET_NO_DIALOG;
+    if (code > 100)
+        sipua__dialog_table_uac_response(s->host.dialogs, s->invite, resp,
+                                         s->peer.transport == SIPUA_TRANSPORT_TLS, &d, &oc);
+    if (code > 100 && code < 200) {
+        if (oc != SIPUA__DIALOG_SET_LATE_PROVISIONAL && s->st == ST_CALLING)
+            s->st = ST_PROCEEDING;
+        if (!s->final_given && s->st != ST_ESTABLISHED)
+            emit(s, SIPUA_SESSION_EV_PROGRESS, resp, code, SIPUA_CAUSE_NONE, 0);
+        return;
+    }
+    if (code >= 200 && code < 300) {
+        if (oc == SIPUA__DIALOG_SET_EXTRA_CONFIRMED ||
+            (oc == SIPUA__DIALOG_SET_CONFIRMED && s->dialog && d != s->dialog)) {
+            /* another fork answered too: ACK it and end it (13.2.2.4) */
+            sipua__dialog *keep = s->dialog;
+            s->dialog = d;
+            send_in_dialog(s, SIPUA_METHOD_ACK, NULL, 0, (sipua_str){NULL, 0}, NULL);
+            send_in_dialog(s, SIPUA_METHOD_BYE, NULL, 0, (sipua_str){NULL, 0}, NULL);
+            s->dialog = keep;
+            return;
+        }
+        if (oc == SIPUA__DIALOG_SET_2XX_AGAIN) {
+            sipua__dialog *keep = s->dialog;
+            s->dialog = d;
+            send_in_dialog(s, SIPUA_METHOD_ACK, NULL, 0, (sipua_str){NULL, 0}, NULL);
+            s->dialog = keep;
+            return;
+        }
+        if (oc != SIPUA__DIALOG_SET_CONFIRMED || !d)
+            return;
+        s->dialog = d;
+        sipua__dialog_set_user(d, s);
+        /* the answer to our offer, or the peer's offer (delayed offer):
+         * our answer then goes in the ACK */
+        char body[2048];
+        int blen = 0;
+        sipua_cause bad = SIPUA_CAUSE_NONE;
+        int ps = parse_sdp(s, resp);
+        if (s->offer_in_invite) {
+            if (ps != 0 || sipua_sdp_oa_take_answer(&s->oa, s->sdp) != 0)
+                bad =
+                    ps == 1 ? SIPUA_CAUSE_BAD_MEDIA_DESCRIPTION : SIPUA_CAUSE_BAD_MEDIA_DESCRIPTION;
+        } else if (s->oa.state != SIPUA_SDP_OA_NEGOTIATED && ps == 0) {
+            blen = sipua_sdp_oa_answer(&s->oa, s->sdp, body, sizeof body);
+            if (blen < 0) {
+                bad = blen == SIPUA_ENOTFOUND ? SIPUA_CAUSE_INCOMPATIBLE_SDP
+                                              : SIPUA_CAUSE_BAD_MEDIA_DESCRIPTION;
+                blen = 0;
+            }
+        } else if (ps != 0 && s->oa.caps.audio_port && !s->offer_in_invite && ps != 1) {
+            bad = SIPUA_CAUSE_BAD_MEDIA_DESCRIPTION;
+        }
+        send_in_dialog(s, SIPUA_METHOD_ACK, NULL, 0, (sipua_str){body, blen > 0 ? (size_t)blen : 0},
+                       NULL);
+        if (s->final_given) {
+            /* canceled or ended meanwhile: the call is up, take it down */
+            s->st = ST_ESTABLISHED;
+            send_in_dialog(s, SIPUA_METHOD_BYE, NULL, 0, (sipua_str){NULL, 0}, &s->bye_req);
+            return;
+        }
+        s->st = ST_ESTABLISHED;
+        emit(s, SIPUA_SESSION_EV_ACCEPTED, resp, code, SIPUA_CAUSE_NONE, 0);
+        if (bad != SIPUA_CAUSE_NONE && !s->final_given) {
+            /* an unusable answer: the call is established, end it (RFC
+             * 3261 13.2.2.4 lets the caller BYE) */
+            const char *reason[] = {"Reason: SIP;cause=488;text=\"Not Acceptable Here\""};
+            send_in_dialog(s, SIPUA_METHOD_BYE, reason, 1, (sipua_str){NULL, 0}, &s->bye_req);
+            emit(s, SIPUA_SESSION_EV_TERMINATED, resp, code, bad, 0);
+        }
+        return;
+    }
+    if (code >= 300) {
+        if (s->final_given)
+            return;
+        if (code == 487 && s->cancel_sent) {
+            emit(s, SIPUA_SESSION_EV_CANCELED, resp, code, SIPUA_CAUSE_CANCELED, 0);
+            return;
+        }
+        emit(s, SIPUA_SESSION_EV_FAILED, resp, code, sipua_cause_from_status(code), 0);
+    }
+}
+
+void sipua__session_on_response(sipua__txn *ct, const sipua_msg *resp)
+{
+    sipua__owner *o = sipua__txn_get_user(ct);
+    if (!o || o->kind != SIPUA__OWNER_SESSION)
+        return;
+    sreq *q = (sreq *)o;
+    sipua_session *s = q->s;
+    if (s->detached)
+        return;
+    int code = sipua_msg_status(resp);
+    switch (q->method) {
+    case SIPUA_METHOD_INVITE: client_invite_response(s, resp); break;
+    case SIPUA_METHOD_BYE:
+        if (code >= 200) {
+            if (s->dialog)
+                sipua__dialog_terminate(s->dialog);
+            emit(s, SIPUA_SESSION_EV_TERMINATED, resp, code, SIPUA_CAUSE_BYE, 0);
+        }
+        break;
+    default: break;
+    }
+}
+
+static void request_failed(sipua__txn *t, sipua_cause cause)
+{
+    sipua__owner *o = sipua__txn_get_user(t);
+    if (!o || o->kind != SIPUA__OWNER_SESSION)
+        return; /* a server transaction: timer H, handled by the 2xx/ACK logic */
+    sreq *q = (sreq *)o;
+    if (q->s->detached)
+        return;
+    sipua_session *s = q->s;
+    if (q->method == SIPUA_METHOD_INVITE) {
+        if (s->st == ST_ESTABLISHED)
+            return;
+        emit(s, s->cancel_sent ? SIPUA_SESSION_EV_CANCELED : SIPUA_SESSION_EV_FAILED, NULL, 0,
+             s->cancel_sent ? SIPUA_CAUSE_CANCELED : cause, 0);
+    } else if (q->method == SIPUA_METHOD_BYE) {
+        if (s->dialog)
+            sipua__dialog_terminate(s->dialog);
+        emit(s, SIPUA_SESSION_EV_TERMINATED, NULL, 0, SIPUA_CAUSE_BYE, 0);
+    }
+}
+
+void sipua__session_on_timeout(sipua__txn *ct)
+{
+    request_failed(ct, SIPUA_CAUSE_REQUEST_TIMEOUT);
+}
+
+void sipua__session_on_transport_error(sipua__txn *ct, int err)
+{
+    (void)err;
+    request_failed(ct, SIPUA_CAUSE_CONNECTION_ERROR);
+}
+
+void sipua__session_on_txn_terminated(sipua__txn *t)
+{
+    sipua__owner *o = sipua__txn_get_user(t);
+    if (!o)
+        return;
+    if (o->kind == SIPUA__OWNER_SESSION_SERVER) {
+        /* the INVITE server transaction: its final response is done */
+        sipua_session *srv = (sipua_session *)o;
+        sipua__txn_set_user(t, NULL);
+        if (srv->invite_txn == t)
+            srv->invite_txn = NULL;
+        sipua_session_unref(srv);
+        return;
+    }
+    sreq *q = (sreq *)o;
+    sipua__txn_set_user(t, NULL);
+    sipua_session *s = q->s;
+    if (s->invite_req == q) {
+        s->invite_req = NULL;
+        s->invite_txn = NULL;
+        if (!s->detached)
+            sipua__dialog_table_end_early(s->host.dialogs, sipua_msg_call_id(s->invite),
+                                          cstr(s->local_tag));
+    }
+    if (s->bye_req == q)
+        s->bye_req = NULL;
+    sfree(s, q);
+    maybe_finished(s);
+    sipua_session_unref(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Server                                                              */
+
+/* A response to the INVITE (code, reason), with our Contact and
+ * Record-Route (12.1.1) for 1xx/2xx, extra headers, and a body. */
+static int respond_invite(sipua_session *s, int code, const char *reason, const char *const *extra,
+                          size_t nextra, sipua_str body, char *out, size_t cap)
+{
+    sipua_builder b;
+    sipua_builder_init(&b, out, cap);
+    int r = sipua_builder_response(&b, s->invite, code, cstr(reason), cstr(s->local_tag),
+                                   cstr(s->peer.host), s->peer.port);
+    if (r)
+        return r;
+    if (code > 100 && code < 300) {
+        size_t at = 0;
+        const sipua_hdr *h;
+        for (; (h = sipua_msg_find(s->invite, SIPUA_HDR_RECORD_ROUTE, &at)) != NULL; at++)
+            sipua_builder_header(&b, SIPUA_STR("Record-Route"), h->value);
+        char contact[160];
+        contact_for(s, s->peer.transport, contact, sizeof contact);
+        sipua_builder_header(&b, SIPUA_STR("Contact"), cstr(contact));
+        sipua_builder_header(&b, SIPUA_STR("Allow"),
+                             SIPUA_STR("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"));
+    }
+    sipua_builder_header(&b, SIPUA_STR("Server"), cstr(s->host.user_agent));
+    put_extra(&b, extra, nextra);
+    if (body.len)
+        sipua_builder_header(&b, SIPUA_STR("Content-Type"), SIPUA_STR("application/sdp"));
+    sipua_builder_body(&b, body);
+    return sipua_builder_finish(&b);
+}
+
+static int send_invite_response(sipua_session *s, int code, const char *reason,
+                                const char *const *extra, size_t nextra, sipua_str body)
+{
+    char buf[8192];
+    int n = respond_invite(s, code, reason, extra, nextra, body, buf, sizeof buf);
+    if (n < 0)
+        return n;
+    if (!s->invite_txn)
+        return SIPUA_ESTATE;
+    int r = sipua__txn_server_respond(s->invite_txn, buf, (size_t)n, now_of(s));
+    if (r == 0 && code >= 200 && code < 300) {
+        sfree(s, s->ok_buf);
+        s->ok_buf = salloc(s, (size_t)n);
+        if (s->ok_buf) {
+            memcpy(s->ok_buf, buf, (size_t)n);
+            s->ok_len = (size_t)n;
+        }
+    }
+    return r;
+}
+
+static void on_noanswer(sipua__timer *t, sipua_time now, void *user)
+{
+    (void)t;
+    (void)now;
+    sipua_session *s = user;
+    if (s->final_given || s->st != ST_PROCEEDING)
+        return;
+    send_invite_response(s, 480, "Temporarily Unavailable", NULL, 0, (sipua_str){NULL, 0});
+    emit(s, SIPUA_SESSION_EV_FAILED, NULL, 480, SIPUA_CAUSE_NO_ANSWER, 0);
+}
+
+/* 13.3.1.4: the 2xx again at T1, doubling to T2, until the ACK; no ACK
+ * by 64*T1 ends the session with BYE, cause NO_ACK. */
+static void on_2xx_timer(sipua__timer *t, sipua_time now, void *user)
+{
+    (void)t;
+    sipua_session *s = user;
+    if (s->st != ST_ANSWERED || !s->ok_buf) {
+        maybe_finished(s);
+        return;
+    }
+    if (now >= s->ok_give_up) {
+        s->st = ST_ESTABLISHED;
+        send_in_dialog(s, SIPUA_METHOD_BYE, NULL, 0, (sipua_str){NULL, 0}, &s->bye_req);
+        emit(s, SIPUA_SESSION_EV_TERMINATED, NULL, 0, SIPUA_CAUSE_NO_ACK, 0);
+        return;
+    }
+    s->host.send(s->host.ctx, &s->peer, s->ok_buf, s->ok_len);
+    s->ok_interval = s->ok_interval * 2 < s->host.t2 ? s->ok_interval * 2 : s->host.t2;
+    sipua_time next = now + s->ok_interval;
+    if (next > s->ok_give_up)
+        next = s->ok_give_up;
+    sipua__timer_schedule(s->host.timers, &s->t_2xx, next);
+}
+
+sipua_session *sipua__session_incoming(const sipua__session_host *host, uint64_t id, sipua__txn *st,
+                                       const sipua_msg *invite, const sipua_endpoint *from)
+{
+    sipua_session *s = session_new(host, id, SIPUA_DIRECTION_INCOMING);
+    if (!s)
+        return NULL;
+    s->peer = *from;
+    s->st = ST_PROCEEDING;
+    s->invite_txn = st;
+    random_hex(s, s->local_tag, 8);
+    sipua_str raw = sipua_msg_raw(invite);
+    const sipua_endpoint *me = host->identity(host->ctx, from->transport);
+    if (!me)
+        me = host->identity(host->ctx, SIPUA_TRANSPORT_UDP);
+    if (keep_invite(s, raw.p, raw.len) != 0 || keep_identities(s, s->invite) != 0 || !me ||
+        oa_start(s, me) != 0) {
+        sipua_session_unref(s);
+        return NULL;
+    }
+    sipua__txn_set_user(st, sipua_session_ref(s)); /* the transaction's reference */
+    int ps = parse_sdp(s, s->invite);
+    s->offer_in_invite = ps == 0;
+    if (ps < 0) {
+        send_invite_response(s, 400, "Bad Request (malformed SDP)", NULL, 0, (sipua_str){NULL, 0});
+        s->final_given = 1;
+        s->st = ST_ENDED;
+        sipua_session_unref(s); /* ours; the transaction's goes when it ends */
+        return NULL;
+    }
+    return s;
+}
+
+void sipua__session_started(sipua_session *s)
+{
+    if (!s || s->final_given || s->st != ST_PROCEEDING || !s->host.no_answer_timeout)
+        return;
+    sipua__timer_schedule(s->host.timers, &s->t_noanswer, now_of(s) + s->host.no_answer_timeout);
+}
+
+sipua_session *sipua__session_of_server_txn(sipua__txn *st)
+{
+    sipua__owner *o = st ? sipua__txn_get_user(st) : NULL;
+    return o && o->kind == SIPUA__OWNER_SESSION_SERVER ? (sipua_session *)o : NULL;
+}
+
+int sipua_session_progress(sipua_session *s, const sipua_answer_opts *opts, sipua_time now)
+{
+    (void)now;
+    if (!s)
+        return SIPUA_EINVAL;
+    if (s->dir != SIPUA_DIRECTION_INCOMING || s->st != ST_PROCEEDING || s->final_given)
+        return SIPUA_ESTATE;
+    int r = send_invite_response(s, 180, "Ringing", opts ? opts->extra_headers : NULL,
+                                 opts ? opts->n_extra_headers : 0, (sipua_str){NULL, 0});
+    if (r == 0)
+        emit(s, SIPUA_SESSION_EV_PROGRESS, NULL, 180, SIPUA_CAUSE_NONE, 0);
+    return r;
+}
+
+int sipua_session_accept(sipua_session *s, const sipua_answer_opts *opts, sipua_time now)
+{
+    (void)now;
+    if (!s)
+        return SIPUA_EINVAL;
+    if (s->dir != SIPUA_DIRECTION_INCOMING || s->st != ST_PROCEEDING || s->final_given)
+        return SIPUA_ESTATE;
+    if (opts && !extra_headers_ok(opts->extra_headers, opts->n_extra_headers, NULL))
+        return SIPUA_EINVAL;
+    char body[2048];
+    int blen;
+    if (s->offer_in_invite) {
+        blen = sipua_sdp_oa_answer(&s->oa, s->sdp, body, sizeof body);
+        if (blen < 0) {
+            /* nothing acceptable in the offer: 488 (RFC 3264 6) */
+            send_invite_response(s, 488, "Not Acceptable Here", NULL, 0, (sipua_str){NULL, 0});
+            emit(s, SIPUA_SESSION_EV_FAILED, NULL, 488,
+                 blen == SIPUA_ENOTFOUND ? SIPUA_CAUSE_INCOMPATIBLE_SDP
+                                         : SIPUA_CAUSE_BAD_MEDIA_DESCRIPTION,
+                 0);
+            return 0;
+        }
+    } else {
+        blen = sipua_sdp_oa_offer(&s->oa, body, sizeof body); /* delayed offer */
+        if (blen < 0)
+            blen = 0;
+    }
+    sipua__dialog *d;
+    int r = sipua__dialog_new_uas(s->invite, cstr(s->local_tag), 200,
+                                  s->peer.transport == SIPUA_TRANSPORT_TLS, s->host.alloc, &d);
+    if (r == SIPUA_EPARSE) {
+        send_invite_response(s, 400, "Bad Request (no usable Contact)", NULL, 0,
+                             (sipua_str){NULL, 0});
+        emit(s, SIPUA_SESSION_EV_FAILED, NULL, 400, SIPUA_CAUSE_SIP_FAILURE_CODE, 0);
+        return 0;
+    }
+    if (r < 0)
+        return r;
+    if (sipua__dialog_table_add(s->host.dialogs, d) != 0) {
+        sipua__dialog_free(d);
+        return SIPUA_EINVAL;
+    }
+    s->dialog = d;
+    sipua__dialog_set_user(d, s);
+    r = send_invite_response(s, 200, "OK", opts ? opts->extra_headers : NULL,
+                             opts ? opts->n_extra_headers : 0, (sipua_str){body, (size_t)blen});
+    if (r < 0)
+        return r;
+    sipua__timer_cancel(s->host.timers, &s->t_noanswer);
+    s->st = ST_ANSWERED;
+    s->ok_interval = s->host.t1;
+    s->ok_give_up = now_of(s) + 64 * s->host.t1;
+    sipua__timer_schedule(s->host.timers, &s->t_2xx, now_of(s) + s->host.t1);
+    emit(s, SIPUA_SESSION_EV_ACCEPTED, NULL, 200, SIPUA_CAUSE_NONE, 0);
+    return 0;
+}
+
+int sipua_session_reject(sipua_session *s, const sipua_answer_opts *opts, sipua_time now)
+{
+    (void)now;
+    if (!s)
+        return SIPUA_EINVAL;
+    int code = opts && opts->status_code ? opts->status_code : 480;
+    if (code < 300 || code > 699)
+        return SIPUA_EINVAL;
+    if (opts && !extra_headers_ok(opts->extra_headers, opts->n_extra_headers, NULL))
+        return SIPUA_EINVAL;
+    if (s->dir != SIPUA_DIRECTION_INCOMING || s->st != ST_PROCEEDING || s->final_given)
+        return SIPUA_ESTATE;
+    const char *reason = opts && opts->reason_phrase ? opts->reason_phrase : NULL;
+    if (!reason) {
+        switch (code) {
+        case 480: reason = "Temporarily Unavailable"; break;
+        case 486: reason = "Busy Here"; break;
+        case 603: reason = "Decline"; break;
+        case 404: reason = "Not Found"; break;
+        case 488: reason = "Not Acceptable Here"; break;
+        default: reason = "Rejected"; break;
+        }
+    }
+    int r = send_invite_response(s, code, reason, opts ? opts->extra_headers : NULL,
+                                 opts ? opts->n_extra_headers : 0,
+                                 opts ? opts->body : (sipua_str){NULL, 0});
+    if (r < 0)
+        return r;
+    emit(s, SIPUA_SESSION_EV_FAILED, NULL, code, sipua_cause_from_status(code), 0);
+    return 0;
+}
+
+void sipua__session_on_cancel(sipua_session *s, sipua__txn *st, const sipua_msg *cancel,
+                              const sipua_endpoint *from)
+{
+    (void)from;
+    /* the CANCEL itself always gets 200 (RFC 3261 9.2) */
+    char buf[2048];
+    sipua_builder b;
+    sipua_builder_init(&b, buf, sizeof buf);
+    if (sipua_builder_response(&b, cancel, 200, SIPUA_STR("OK"), cstr(s->local_tag),
+                               cstr(s->peer.host), s->peer.port) == 0) {
+        sipua_builder_body(&b, (sipua_str){NULL, 0});
+        int n = sipua_builder_finish(&b);
+        if (n > 0)
+            sipua__txn_server_respond(st, buf, (size_t)n, now_of(s));
+    }
+    if (s->st != ST_PROCEEDING || s->final_given)
+        return; /* already answered: the CANCEL has no effect */
+    send_invite_response(s, 487, "Request Terminated", NULL, 0, (sipua_str){NULL, 0});
+    emit(s, SIPUA_SESSION_EV_CANCELED, cancel, 487, SIPUA_CAUSE_CANCELED, 0);
+}
+
+static void respond_simple(sipua_session *s, sipua__txn *st, const sipua_msg *req, int code,
+                           const char *reason, const char *extra)
+{
+    char buf[2048];
+    sipua_builder b;
+    sipua_builder_init(&b, buf, sizeof buf);
+    if (sipua_builder_response(&b, req, code, cstr(reason), cstr(s->local_tag),
+                               (sipua_str){NULL, 0}, 0) != 0)
+        return;
+    sipua_builder_header(&b, SIPUA_STR("Server"), cstr(s->host.user_agent));
+    if (extra)
+        sipua_builder_raw(&b, cstr(extra));
+    sipua_builder_body(&b, (sipua_str){NULL, 0});
+    int n = sipua_builder_finish(&b);
+    if (n > 0)
+        sipua__txn_server_respond(st, buf, (size_t)n, now_of(s));
+}
+
+/* A DTMF tone in an INFO body (application/dtmf-relay, RFC 6086 usage):
+ * "Signal=5\r\nDuration=160\r\n". Returns the tone or 0. */
+static char dtmf_of(const sipua_msg *m, int *duration)
+{
+    sipua_str body = sipua_msg_body(m);
+    const char *p = body.p, *e = body.p + body.len;
+    char tone = 0;
+    *duration = 0;
+    while (p && p < e) {
+        const char *nl = memchr(p, '\n', (size_t)(e - p));
+        const char *le = nl ? nl : e;
+        const char *eq = memchr(p, '=', (size_t)(le - p));
+        if (eq) {
+            sipua_str k = {p, (size_t)(eq - p)};
+            while (k.len && (k.p[k.len - 1] == ' '))
+                k.len--;
+            const char *v = eq + 1;
+            while (v < le && *v == ' ')
+                v++;
+            if (sipua_str_caseeq(k, "Signal") && v < le) {
+                char c = *v;
+                if ((c >= '0' && c <= '9') || c == '*' || c == '#')
+                    tone = c;
+                else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'd')
+                    tone = (char)(c & ~0x20);
+            } else if (sipua_str_caseeq(k, "Duration")) {
+                int d = 0;
+                for (; v < le && *v >= '0' && *v <= '9' && d < 100000; v++)
+                    d = d * 10 + (*v - '0');
+                *duration = d;
+            }
+        }
+        p = nl ? nl + 1 : e;
+    }
+    return tone;
+}
+
+void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg *req,
+                               const sipua_endpoint *from)
+{
+    (void)from;
+    sipua_method m = sipua_msg_method(req);
+    if (!s->dialog) {
+        if (st)
+            respond_simple(s, st, req, 481, "Call/Transaction Does Not Exist", NULL);
+        return;
+    }
+    int r = sipua__dialog_recv_request(s->dialog, req);
+    if (m == SIPUA_METHOD_ACK) {
+        if (r != 0)
+            return; /* an ACK for another INVITE: dropped */
+        if (s->st == ST_ANSWERED) {
+            sipua__timer_cancel(s->host.timers, &s->t_2xx);
+            s->st = ST_ESTABLISHED;
+            /* the answer to a delayed offer comes in the ACK */
+            if (!s->offer_in_invite && s->oa.state == SIPUA_SDP_OA_OFFER_SENT &&
+                parse_sdp(s, req) == 0)
+                sipua_sdp_oa_take_answer(&s->oa, s->sdp);
+            if (s->bye_after_ack) {
+                send_in_dialog(s, SIPUA_METHOD_BYE, NULL, 0, (sipua_str){NULL, 0}, &s->bye_req);
+                emit(s, SIPUA_SESSION_EV_TERMINATED, NULL, 0, SIPUA_CAUSE_BYE, 0);
+            }
+            maybe_finished(s);
+        }
+        return;
+    }
+    if (!st)
+        return;
+    if (r == 500) {
+        respond_simple(s, st, req, 500, "Server Internal Error", "Retry-After: 1\r\n");
+        return;
+    }
+    if (r == SIPUA_ESTATE) {
+        respond_simple(s, st, req, 481, "Call/Transaction Does Not Exist", NULL);
+        return;
+    }
+    if (r < 0) {
+        respond_simple(s, st, req, 400, "Bad Request", NULL);
+        return;
+    }
+    switch (m) {
+    case SIPUA_METHOD_BYE:
+        respond_simple(s, st, req, 200, "OK", NULL);
+        if (s->st == ST_ANSWERED) {
+            sipua__timer_cancel(s->host.timers, &s->t_2xx);
+            s->st = ST_ESTABLISHED;
+        }
+        emit(s, SIPUA_SESSION_EV_TERMINATED, req, 0, SIPUA_CAUSE_BYE, 1);
+        break;
+    case SIPUA_METHOD_INFO: {
+        int duration;
+        char tone = dtmf_of(req, &duration);
+        respond_simple(s, st, req, 200, "OK", NULL);
+        if (tone && !s->final_given) {
+            sipua_session_event ev = {.kind = SIPUA_SESSION_EV_DTMF,
+                                      .msg = req,
+                                      .tone = tone,
+                                      .duration_ms = duration,
+                                      .received = 1};
+            if (s->cb) {
+                sipua_session_ref(s);
+                s->cb(s, &ev, s->user);
+                sipua_session_unref(s);
+            }
+        }
+        break;
+    }
+    case SIPUA_METHOD_OPTIONS:
+        respond_simple(s, st, req, 200, "OK",
+                       "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO\r\n"
+                       "Accept: application/sdp, application/dtmf-relay\r\n");
+        break;
+    default:
+        respond_simple(s, st, req, 405, "Method Not Allowed",
+                       "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO\r\n");
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Both sides                                                          */
+
+int sipua_session_bye(sipua_session *s, const sipua_bye_opts *opts, sipua_time now)
+{
+    (void)now;
+    if (!s)
+        return SIPUA_EINVAL;
+    if (s->final_given || s->st != ST_ESTABLISHED || !s->dialog || s->bye_req)
+        return SIPUA_ESTATE;
+    if (opts && !extra_headers_ok(opts->extra_headers, opts->n_extra_headers, NULL))
+        return SIPUA_EINVAL;
+    const char *extra[9];
+    size_t n = 0;
+    char reason[256];
+    if (opts) {
+        for (size_t i = 0; i < opts->n_extra_headers && n < 8; i++)
+            extra[n++] = opts->extra_headers[i];
+        if (opts->status_code) {
+            snprintf(reason, sizeof reason, "Reason: SIP;cause=%d;text=\"%s\"", opts->status_code,
+                     opts->reason_phrase ? opts->reason_phrase : "");
+            extra[n++] = reason;
+        }
+    }
+    return send_in_dialog(s, SIPUA_METHOD_BYE, extra, n, (sipua_str){NULL, 0}, &s->bye_req);
+}
+
+int sipua_session_terminate(sipua_session *s, sipua_time now)
+{
+    if (!s)
+        return SIPUA_EINVAL;
+    if (s->final_given)
+        return SIPUA_ESTATE;
+    if (s->dir == SIPUA_DIRECTION_OUTGOING) {
+        if (s->st == ST_ESTABLISHED)
+            return sipua_session_bye(s, NULL, now);
+        return sipua_session_cancel(s, NULL, now);
+    }
+    switch (s->st) {
+    case ST_PROCEEDING: return sipua_session_reject(s, NULL, now);
+    case ST_ANSWERED: s->bye_after_ack = 1; return 0;
+    case ST_ESTABLISHED: return sipua_session_bye(s, NULL, now);
+    default: return SIPUA_ESTATE;
+    }
+}
+
+sipua_time sipua_session_start_time(const sipua_session *s)
+{
+    return s ? s->start : 0;
+}
+
+sipua_time sipua_session_end_time(const sipua_session *s)
+{
+    return s ? s->end : 0;
+}
+
+const sipua_nameaddr *sipua_session_local_identity(const sipua_session *s)
+{
+    return s ? &s->local_id : NULL;
+}
+
+const sipua_nameaddr *sipua_session_remote_identity(const sipua_session *s)
+{
+    return s ? &s->remote_id : NULL;
+}
+
+sipua_direction sipua_session_direction(const sipua_session *s)
+{
+    return s ? s->dir : SIPUA_DIRECTION_OUTGOING;
+}
+
+uint64_t sipua_session_id(const sipua_session *s)
+{
+    return s ? s->id : 0;
+}
+
+sipua_str sipua_session_call_id(const sipua_session *s)
+{
+    return s ? sipua_msg_call_id(s->invite) : (sipua_str){NULL, 0};
+}
+
+int sipua_session_is_established(const sipua_session *s)
+{
+    return s && (s->st == ST_ESTABLISHED || s->st == ST_ANSWERED) && !s->final_given;
+}
+
+int sipua_session_is_ended(const sipua_session *s)
+{
+    return s && s->final_given;
+}
