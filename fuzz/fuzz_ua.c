@@ -71,7 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         out_msg = sipua_msg_new(NULL, NULL);
     rng = 0x5eed;
     static sipua_ua *ua;
-    sipua_ua_callbacks cb = {SIPUA_UA_CALLBACKS_VERSION, on_send, on_random, on_event};
+    sipua_ua_callbacks cb = {.version = SIPUA_UA_CALLBACKS_VERSION,
+                             .send = on_send,
+                             .random = on_random,
+                             .event = on_event};
     sipua_ua_config cfg;
     sipua_ua_config_init(&cfg);
     sipua_endpoint me;

@@ -13,6 +13,8 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 int cmd_lint(int argc, char **argv);
 int cmd_options(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_call(int argc, char **argv);
+int cmd_answer(int argc, char **argv);
 
 /* Reads a whole file ("-" for standard input) into a malloc'd buffer.
  * Returns 0, or an errno value. */

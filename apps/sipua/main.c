@@ -12,6 +12,8 @@ static void usage(FILE *out)
           "  lint [--json] FILE...   check raw SIP messages ('-' reads standard input)\n"
           "  options URI             send OPTIONS, print the answer and the round-trip time\n"
           "  serve --listen SPEC...  answer requests until SIGINT or SIGTERM\n"
+          "  call TARGET             place a call and print its events\n"
+          "  answer [--listen SPEC]  answer incoming calls and print their events\n"
           "  version                 print the version\n"
           "  help                    print this help\n"
           "\n"
@@ -32,6 +34,10 @@ int main(int argc, char **argv)
         return cmd_options(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0)
         return cmd_serve(argc - 1, argv + 1);
+    if (strcmp(cmd, "call") == 0)
+        return cmd_call(argc - 1, argv + 1);
+    if (strcmp(cmd, "answer") == 0)
+        return cmd_answer(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("sipua %s\n", sipua_version());
         return EXIT_OK;

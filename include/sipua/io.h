@@ -37,6 +37,10 @@ typedef struct sipua_io_config {
     size_t socket_buffer;  /* UDP receive/send buffer, bytes; default 4 MiB */
     sipua_ua_config ua;    /* the core's configuration; listen endpoints are added by
                               sipua_io_listen() */
+    /* optional: every SIP message sent or received (see sipua_ua_callbacks'
+     * trace), with the user pointer given to sipua_io_new() */
+    void (*trace)(void *user, int outgoing, const sipua_endpoint *peer, const char *msg,
+                  size_t len);
 } sipua_io_config;
 
 #define SIPUA_IO_CONFIG_VERSION 1u

@@ -155,6 +155,11 @@ typedef struct sipua_ua_callbacks {
     void (*random)(void *user, uint8_t *buf, size_t len);
     /* Optional. */
     void (*event)(void *user, const sipua_ua_event *ev);
+    /* Optional: every whole SIP message sent (outgoing 1) or received (0),
+     * as bytes, with the peer; for logs and ladder diagrams. Keep-alives
+     * and WebSocket handshakes are not messages and do not come here. */
+    void (*trace)(void *user, int outgoing, const sipua_endpoint *peer, const char *msg,
+                  size_t len);
 } sipua_ua_callbacks;
 
 #define SIPUA_UA_CALLBACKS_VERSION 1u

@@ -829,6 +829,14 @@ static void ua_event(void *user, const sipua_ua_event *ev)
         io->event(io->user, ev);
 }
 
+static void ua_trace(void *user, int outgoing, const sipua_endpoint *peer, const char *msg,
+                     size_t len)
+{
+    sipua_io *io = user;
+    if (io->cfg.trace)
+        io->cfg.trace(io->user, outgoing, peer, msg, len);
+}
+
 static int ensure_ua(sipua_io *io)
 {
     if (io->ua)
@@ -839,7 +847,8 @@ static int ensure_ua(sipua_io *io)
         sipua_ua_config_listen(&cfg, &io->listeners[i].ep);
     for (size_t i = 0; i < io->nclient_ep; i++)
         sipua_ua_config_listen(&cfg, &io->client_ep[i]);
-    static const sipua_ua_callbacks cb = {SIPUA_UA_CALLBACKS_VERSION, ua_send, ua_random, ua_event};
+    static const sipua_ua_callbacks cb = {SIPUA_UA_CALLBACKS_VERSION, ua_send, ua_random, ua_event,
+                                          ua_trace};
     return sipua_ua_new(&cfg, &cb, io, NULL, &io->ua);
 }
 
@@ -976,6 +985,9 @@ void sipua_io_stop(sipua_io *io)
 static void on_after(uv_timer_t *t)
 {
     after_cb *a = t->data;
+    /* the core's clock first: what the callback starts is timed from now */
+    if (a->io->ua)
+        sipua_ua_advance(a->io->ua, sipua_io_now(a->io));
     a->fn(a->io, a->arg);
     uv_close((uv_handle_t *)&a->timer, (uv_close_cb)free);
     if (a->io->ua)

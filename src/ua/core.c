@@ -225,9 +225,20 @@ static sipua_str cstr(const char *s)
 /* Bytes to the wire: datagrams straight to the program, stream messages
  * through their connection (opened when there is none to reuse, RFC 3261
  * 18.1.1), held while a WebSocket upgrade is under way. */
+static void trace(sipua_ua *ua, int outgoing, const sipua_endpoint *peer, const char *bytes,
+                  size_t len)
+{
+    if (!ua->cb.trace || len < 4 || bytes[0] == '\r')
+        return;
+    ua->in_callback++;
+    ua->cb.trace(ua->user, outgoing, peer, bytes, len);
+    ua->in_callback--;
+}
+
 static int core_send(sipua_ua *ua, const sipua_endpoint *to, const char *bytes, size_t len)
 {
     ua->stats.sent++;
+    trace(ua, 1, to, bytes, len);
     if (to->transport == SIPUA_TRANSPORT_UDP) {
         ua->in_callback++;
         int r = ua->cb.send(ua->user, to, bytes, len);
@@ -826,6 +837,7 @@ void sipua_ua_free(sipua_ua *ua)
 static void handle_message(sipua_ua *ua, const sipua_endpoint *from, const char *bytes, size_t len,
                            int flags)
 {
+    trace(ua, 0, from, bytes, len);
     int r = sipua_msg_parse(ua->rx, bytes, len, flags);
     const sipua_msg *m = ua->rx;
     if (r > 0)

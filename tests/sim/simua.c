@@ -79,7 +79,10 @@ int simua_init(simua *u, simnet *net, unsigned n,
     sipua_ua_config_listen(&cfg, &u->self);
     if (tweak)
         tweak(&cfg);
-    sipua_ua_callbacks cb = {SIPUA_UA_CALLBACKS_VERSION, ua_send, ua_random, event};
+    sipua_ua_callbacks cb = {.version = SIPUA_UA_CALLBACKS_VERSION,
+                             .send = ua_send,
+                             .random = ua_random,
+                             .event = event};
     int r = sipua_ua_new(&cfg, &cb, u, NULL, &u->ua);
     if (r)
         return r;

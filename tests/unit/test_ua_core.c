@@ -58,8 +58,8 @@ static void on_event(void *user, const sipua_ua_event *ev)
     f->reenter_checked = 1;
 }
 
-static const sipua_ua_callbacks callbacks = {SIPUA_UA_CALLBACKS_VERSION, on_send, on_random,
-                                             on_event};
+static const sipua_ua_callbacks callbacks = {
+    .version = SIPUA_UA_CALLBACKS_VERSION, .send = on_send, .random = on_random, .event = on_event};
 
 #define T0 1000000000LL
 

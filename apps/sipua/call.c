@@ -1,0 +1,331 @@
+/* sipua call: places one call and reports it as a timeline (or JSON
+ * lines), optionally with the ladder of its SIP messages. */
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "calls.h"
+#include "sipua/io.h"
+
+static void call_usage(FILE *out)
+{
+    fputs("usage: sipua call TARGET [--header H]... [--no-sdp] [--anonymous]\n"
+          "                  [--hangup-after S] [--cancel-after S] [--listen SPEC]\n"
+          "                  [--transport udp|tcp|tls|ws|wss] [--ca FILE] [--insecure]\n"
+          "                  [--json] [--ladder]\n"
+          "\n"
+          "Calls TARGET (a sip: or sips: URI) and prints the call's events as they come.\n"
+          "\n"
+          "  --header H        add the header line H (\"Name: value\") to the INVITE\n"
+          "  --no-sdp          INVITE without an offer (the offer comes in the 200)\n"
+          "  --anonymous       From \"Anonymous\", Privacy: id (RFC 3323)\n"
+          "  --hangup-after S  send BYE S seconds after the call is answered\n"
+          "                    (default: stay until the peer hangs up or SIGINT)\n"
+          "  --cancel-after S  CANCEL the call if it is not answered after S seconds\n"
+          "  --listen SPEC     our address, TRANSPORT:HOST:PORT (default: a free UDP port)\n"
+          "  --transport T     default: the URI's ;transport=, tls for sips:, else udp\n"
+          "  --ca FILE         trust the CAs in FILE for TLS and WSS\n"
+          "  --insecure        do not verify the server's certificate\n"
+          "  --json            one JSON object per event on stdout\n"
+          "  --ladder          print the SIP messages of the call as a ladder at the end\n"
+          "\n"
+          "exit status: 0 the call was answered and ended normally, 1 it was not\n"
+          "(rejected, canceled, timed out: the cause is printed), 2 usage error\n",
+          out);
+}
+
+#define MAX_HEADERS 16
+
+typedef struct call_run {
+    sipua_io *io;
+    calls out;
+    sipua_str target;
+    sipua_endpoint to;
+    sipua_invite_opts opts;
+    const char *headers[MAX_HEADERS];
+    double hangup_after, cancel_after; /* < 0: not asked */
+    sipua_session *s;
+    int answered, ended, ok;
+    int interrupted;
+} call_run;
+
+static void hangup_now(sipua_io *io, void *arg)
+{
+    call_run *r = arg;
+    if (r->s && !sipua_session_is_ended(r->s)) {
+        calls_note(&r->out, r->s, sipua_io_now(io), "hangup", NULL);
+        sipua_session_terminate(r->s, sipua_io_now(io));
+    }
+}
+
+static void cancel_now(sipua_io *io, void *arg)
+{
+    call_run *r = arg;
+    if (r->s && !r->answered && !sipua_session_is_ended(r->s)) {
+        calls_note(&r->out, r->s, sipua_io_now(io), "cancel", NULL);
+        sipua_session_cancel(r->s, NULL, sipua_io_now(io));
+    }
+}
+
+static void stop_soon(sipua_io *io, void *arg)
+{
+    (void)arg;
+    sipua_io_stop(io);
+}
+
+static void on_session(sipua_session *s, const sipua_session_event *ev, void *user)
+{
+    call_run *r = user;
+    sipua_time now = sipua_io_now(r->io);
+    calls_event(&r->out, s, ev, now);
+    switch (ev->kind) {
+    case SIPUA_SESSION_EV_ACCEPTED:
+        r->answered = 1;
+        if (r->hangup_after >= 0)
+            sipua_io_after(r->io, (uint64_t)(r->hangup_after * 1000), hangup_now, r);
+        break;
+    case SIPUA_SESSION_EV_TERMINATED:
+    case SIPUA_SESSION_EV_FAILED:
+    case SIPUA_SESSION_EV_CANCELED:
+        r->ended = 1;
+        r->ok = ev->kind == SIPUA_SESSION_EV_TERMINATED && r->answered &&
+                (ev->cause == SIPUA_CAUSE_BYE);
+        calls_print_ladder(&r->out, s);
+        /* a moment for the last messages (200 to a BYE, the ACK) */
+        sipua_io_after(r->io, 200, stop_soon, r);
+        break;
+    default: break;
+    }
+}
+
+static void start_call(sipua_io *io, void *arg)
+{
+    call_run *r = arg;
+    sipua_time now = sipua_io_now(io);
+    int e = sipua_invite(sipua_io_ua(io), r->target, &r->to, &r->opts, on_session, r, now, &r->s);
+    if (e) {
+        fprintf(stderr, "sipua call: cannot call %.*s: %s%s%s\n", (int)r->target.len, r->target.p,
+                sipua_strerror(e), sipua_io_last_error(io)[0] ? ": " : "", sipua_io_last_error(io));
+        r->ended = 1;
+        sipua_io_stop(io);
+        return;
+    }
+    char detail[600];
+    snprintf(detail, sizeof detail, "%.*s via %s:%s%s%s:%u", (int)r->target.len, r->target.p,
+             sipua_transport_name(r->to.transport), strchr(r->to.host, ':') ? "[" : "", r->to.host,
+             strchr(r->to.host, ':') ? "]" : "", (unsigned)r->to.port);
+    calls_note(&r->out, r->s, now, "invite", detail);
+    if (r->cancel_after >= 0)
+        sipua_io_after(io, (uint64_t)(r->cancel_after * 1000), cancel_now, r);
+}
+
+static call_run *g_run; /* for the signal handler: one call per process */
+
+static void on_interrupt(sipua_io *io, int signum)
+{
+    (void)signum;
+    call_run *r = g_run;
+    if (!r || !r->s || sipua_session_is_ended(r->s) || r->interrupted) {
+        sipua_io_stop(io);
+        return;
+    }
+    /* end the call properly (CANCEL or BYE), then stop; a second signal
+     * stops at once */
+    r->interrupted = 1;
+    sipua_session_terminate(r->s, sipua_io_now(io));
+    sipua_io_after(io, 5000, stop_soon, r);
+}
+
+static void on_trace(void *user, int outgoing, const sipua_endpoint *peer, const char *msg,
+                     size_t len)
+{
+    call_run *r = user;
+    calls_trace(&r->out, outgoing, peer, msg, len, sipua_io_now(r->io));
+}
+
+static int parse_seconds(const char *opt, const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (!*v || *end || errno || d < 0 || d > 86400) {
+        fprintf(stderr, "sipua call: bad %s value '%s' (seconds, 0 to 86400)\n", opt, v);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+static int resolve_host(const sipua_uri *u, char *out, size_t cap)
+{
+    char host[256];
+    if (u->host.len >= sizeof host || u->host.len >= cap)
+        return -1;
+    memcpy(host, u->host.p, u->host.len);
+    host[u->host.len] = 0;
+    if (u->host_kind != SIPUA_HOST_NAME) {
+        memcpy(out, host, u->host.len + 1);
+        return 0;
+    }
+    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res;
+    int e = getaddrinfo(host, NULL, &hints, &res);
+    if (e) {
+        fprintf(stderr, "sipua call: cannot resolve %s: %s\n", host, gai_strerror(e));
+        return -1;
+    }
+    int r =
+        getnameinfo(res->ai_addr, res->ai_addrlen, out, (socklen_t)cap, NULL, 0, NI_NUMERICHOST);
+    freeaddrinfo(res);
+    return r ? -1 : 0;
+}
+
+int cmd_call(int argc, char **argv)
+{
+    call_run r;
+    memset(&r, 0, sizeof r);
+    sipua_invite_opts_init(&r.opts);
+    r.hangup_after = r.cancel_after = -1;
+    const char *target = NULL, *topt = NULL, *ca = NULL, *listen = NULL;
+    int json = 0, ladder = 0, insecure = 0;
+    size_t nh = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = !strcmp(a, "--header") || !strcmp(a, "--hangup-after") ||
+                    !strcmp(a, "--cancel-after") || !strcmp(a, "--listen") ||
+                    !strcmp(a, "--transport") || !strcmp(a, "--ca");
+        if (takes && !v) {
+            fprintf(stderr, "sipua call: %s needs a value\n", a);
+            return EXIT_USAGE;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            call_usage(stdout);
+            return EXIT_OK;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--ladder")) {
+            ladder = 1;
+        } else if (!strcmp(a, "--no-sdp")) {
+            r.opts.invite_without_sdp = 1;
+        } else if (!strcmp(a, "--anonymous")) {
+            r.opts.anonymous = 1;
+        } else if (!strcmp(a, "--insecure")) {
+            insecure = 1;
+        } else if (!strcmp(a, "--header")) {
+            if (nh == MAX_HEADERS) {
+                fprintf(stderr, "sipua call: at most %d --header\n", MAX_HEADERS);
+                return EXIT_USAGE;
+            }
+            r.headers[nh++] = v;
+            i++;
+        } else if (!strcmp(a, "--hangup-after")) {
+            if (parse_seconds(a, v, &r.hangup_after))
+                return EXIT_USAGE;
+            i++;
+        } else if (!strcmp(a, "--cancel-after")) {
+            if (parse_seconds(a, v, &r.cancel_after))
+                return EXIT_USAGE;
+            i++;
+        } else if (!strcmp(a, "--listen")) {
+            listen = v;
+            i++;
+        } else if (!strcmp(a, "--transport")) {
+            topt = v;
+            i++;
+        } else if (!strcmp(a, "--ca")) {
+            ca = v;
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "sipua call: unknown option %s\n", a);
+            call_usage(stderr);
+            return EXIT_USAGE;
+        } else if (!target) {
+            target = a;
+        } else {
+            fprintf(stderr, "sipua call: one target only ('%s' is extra)\n", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (!target) {
+        fprintf(stderr, "sipua call: no target\n");
+        call_usage(stderr);
+        return EXIT_USAGE;
+    }
+    r.opts.extra_headers = r.headers;
+    r.opts.n_extra_headers = nh;
+    for (size_t i = 0; i < nh; i++) {
+        const char *colon = strchr(r.headers[i], ':');
+        if (!colon || colon == r.headers[i]) {
+            fprintf(stderr, "sipua call: --header '%s' is not \"Name: value\"\n", r.headers[i]);
+            return EXIT_USAGE;
+        }
+    }
+    sipua_uri u;
+    r.target = (sipua_str){target, strlen(target)};
+    if (sipua_uri_parse(r.target, &u) != 0 ||
+        (u.scheme_id != SIPUA_URI_SIP && u.scheme_id != SIPUA_URI_SIPS)) {
+        fprintf(stderr, "sipua call: '%s' is not a sip: or sips: URI\n", target);
+        return EXIT_USAGE;
+    }
+    sipua_transport t = u.scheme_id == SIPUA_URI_SIPS ? SIPUA_TRANSPORT_TLS : SIPUA_TRANSPORT_UDP;
+    sipua_str tp;
+    if (topt) {
+        if (sipua_transport_from_name((sipua_str){topt, strlen(topt)}, &t) != 0) {
+            fprintf(stderr, "sipua call: unknown transport '%s' (udp, tcp, tls, ws, wss)\n", topt);
+            return EXIT_USAGE;
+        }
+    } else if (sipua_param_find(u.params, "transport", &tp) && tp.p &&
+               sipua_transport_from_name(tp, &t) != 0) {
+        fprintf(stderr, "sipua call: unknown transport in the URI\n");
+        return EXIT_USAGE;
+    }
+    sipua_endpoint lep;
+    if (listen && sipua_listen_spec_parse(listen, &lep) != 0) {
+        fprintf(stderr, "sipua call: bad listen spec '%s' (TRANSPORT:HOST:PORT)\n", listen);
+        return EXIT_USAGE;
+    }
+    char ip[SIPUA_HOST_MAX];
+    if (resolve_host(&u, ip, sizeof ip) != 0)
+        return EXIT_FAIL;
+    uint16_t port = u.port                     ? u.port
+                    : t == SIPUA_TRANSPORT_TLS ? 5061
+                    : t == SIPUA_TRANSPORT_WS  ? 80
+                    : t == SIPUA_TRANSPORT_WSS ? 443
+                                               : 5060;
+    sipua_endpoint_set(&r.to, t, ip, port, 0);
+
+    sipua_io_config cfg;
+    sipua_io_config_init(&cfg);
+    cfg.ca_file = ca;
+    cfg.verify_peer = !insecure;
+    cfg.trace = ladder ? on_trace : NULL;
+    if (sipua_io_new(&cfg, NULL, &r, &r.io) != 0) {
+        fprintf(stderr, "sipua call: cannot start (TLS setup failed)\n");
+        return EXIT_FAIL;
+    }
+    calls_init(&r.out, sipua_io_now(r.io), json, ladder);
+    int e = listen ? sipua_io_listen(r.io, listen, NULL) : 0;
+    if (!e && (!listen || lep.transport != t))
+        e = sipua_io_prepare_client(r.io, t, ip);
+    if (e) {
+        fprintf(stderr, "sipua call: %s\n", sipua_io_last_error(r.io));
+        sipua_io_free(r.io);
+        calls_free(&r.out);
+        return EXIT_FAIL;
+    }
+    g_run = &r;
+    sipua_io_on_signal(r.io, SIGINT, on_interrupt);
+    sipua_io_on_signal(r.io, SIGTERM, on_interrupt);
+    sipua_io_after(r.io, 0, start_call, &r);
+    sipua_io_run(r.io);
+    if (r.s)
+        sipua_session_unref(r.s);
+    sipua_io_free(r.io);
+    calls_free(&r.out);
+    g_run = NULL;
+    return r.ok ? EXIT_OK : EXIT_FAIL;
+}
