@@ -29,6 +29,7 @@ static void answer_usage(FILE *out)
           "                    hangs up)\n"
           "  --cert, --key     certificate and key for tls and wss listeners\n"
           "  --json            one JSON object per event on stdout\n"
+          "  --quiet           print only the listening addresses and the summary\n"
           "  --ladder          print each call's SIP messages as a ladder when it ends\n"
           "\n"
           "exit status: 0 after N calls or a signal, 1 when a listener cannot be opened,\n"
@@ -227,7 +228,7 @@ int cmd_answer(int argc, char **argv)
     const char *listen[SIPUA_UA_MAX_LISTEN];
     size_t nlisten = 0;
     const char *cert = NULL, *key = NULL;
-    int json = 0, ladder = 0;
+    int json = 0, ladder = 0, quiet = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -243,6 +244,8 @@ int cmd_answer(int argc, char **argv)
             return EXIT_OK;
         } else if (!strcmp(a, "--json")) {
             json = 1;
+        } else if (!strcmp(a, "--quiet")) {
+            quiet = 1;
         } else if (!strcmp(a, "--ladder")) {
             ladder = 1;
         } else if (!strcmp(a, "--listen")) {
@@ -325,6 +328,7 @@ int cmd_answer(int argc, char **argv)
         return EXIT_FAIL;
     }
     calls_init(&r.out, sipua_io_now(r.io), json, ladder);
+    r.out.quiet = quiet;
     for (size_t i = 0; i < nlisten; i++) {
         sipua_endpoint bound;
         int e = sipua_io_listen(r.io, listen[i], &bound);

@@ -48,6 +48,8 @@ static void identity(const sipua_nameaddr *na, char *out, size_t cap)
 
 void calls_note(calls *c, sipua_session *s, sipua_time now, const char *what, const char *detail)
 {
+    if (c->quiet)
+        return;
     uint64_t id = sipua_session_id(s);
     if (c->json) {
         printf("{\"time\":%.6f,\"session\":%llu,\"event\":", secs(c, now), (unsigned long long)id);
@@ -66,6 +68,8 @@ void calls_note(calls *c, sipua_session *s, sipua_time now, const char *what, co
 
 void calls_event(calls *c, sipua_session *s, const sipua_session_event *ev, sipua_time now)
 {
+    if (c->quiet)
+        return;
     uint64_t id = sipua_session_id(s);
     const char *name = event_name(ev->kind);
     sipua_str reason = ev->msg && !sipua_msg_is_request(ev->msg) ? sipua_msg_reason(ev->msg)

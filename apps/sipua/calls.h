@@ -12,6 +12,7 @@ typedef struct calls {
     sipua_time t0; /* times are printed from here */
     int json;      /* one JSON object per line */
     int ladder;    /* record messages and print a ladder per call */
+    int quiet;     /* print no events */
     calls_ladder **ladders;
     size_t nladders, capladders;
     sipua_msg *scratch;
