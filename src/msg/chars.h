@@ -191,6 +191,54 @@ static inline const char *dec_u64(const char *p, const char *end, uint64_t max, 
     return sipua__u64(p, end, max, out);
 }
 
+/* A dotted IPv4 address at p: four labels of 1 to 3 digits, each at most
+ * 255, joined by '.'. Returns its end, or NULL; looks no further than the
+ * fourth label (the caller checks what follows). */
+static inline const char *ipv4_span(const char *p, const char *end)
+{
+    for (int part = 0; part < 4; part++) {
+        if (part) {
+            if (p >= end || *p != '.')
+                return NULL;
+            p++;
+        }
+        unsigned v, d;
+        if (p >= end || (v = (unsigned)(*p - '0')) > 9)
+            return NULL;
+        p++;
+        if (p < end && (d = (unsigned)(*p - '0')) <= 9) {
+            v = v * 10 + d;
+            p++;
+            if (p < end && (d = (unsigned)(*p - '0')) <= 9) {
+                v = v * 10 + d;
+                p++;
+                if (v > 255)
+                    return NULL;
+            }
+        }
+    }
+    return p;
+}
+
+/* A port: the usual one to five digits inline; anything else (more
+ * digits, leading zeros beyond five, too large) through sipua__port, so
+ * the result is always sipua__port's. */
+const char *sipua__port(const char *p, const char *end, uint16_t *port);
+
+static inline const char *port_span(const char *p, const char *end, uint16_t *port)
+{
+    unsigned v = 0, d;
+    const char *q = p;
+    while (q < end && q - p < 5 && (d = (unsigned)(*q - '0')) <= 9) {
+        v = v * 10 + d;
+        q++;
+    }
+    if (q == p || v > 65535 || (q < end && (unsigned)(*q - '0') <= 9))
+        return sipua__port(p, end, port);
+    *port = (uint16_t)v;
+    return q;
+}
+
 /* Trims trailing linear white space of [b, e). */
 static inline const char *rtrim(const char *b, const char *e)
 {

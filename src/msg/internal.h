@@ -69,7 +69,6 @@ static inline const char *sipua__fail(sipua__fault *f, const char *why, const ch
 /* Scanners: each parses one element starting at p and returns the position
  * after it, or NULL when malformed (filling *why). */
 const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_host_kind *kind);
-const char *sipua__port(const char *p, const char *end, uint16_t *port);
 int sipua__uri_parse(const char *p, const char *end, sipua_uri *u);
 /* [p, e) is exactly an IPv4 address / the inside of an IPv6 reference. */
 int sipua__is_ipv4(const char *p, const char *e);

@@ -96,6 +96,15 @@ const char *sipua__host(const char *p, const char *end, sipua_str *host, sipua_h
         *kind = SIPUA_HOST_IPV6;
         return close + 1;
     }
+    /* the usual dotted IPv4 address, read directly */
+    if (p < end && (unsigned)(*p - '0') < 10) {
+        const char *q = ipv4_span(p, end);
+        if (q && (q == end || !cc_is(*q, CC_HOST))) {
+            *host = mkstr(p, q);
+            *kind = SIPUA_HOST_IPV4;
+            return q;
+        }
+    }
     uint32_t dots, digits;
     const char *b = p;
     p = span_host(p, end, &dots, &digits);
@@ -219,7 +228,7 @@ static int parse_sip(const char *p, const char *end, sipua_uri *u)
     if (!p)
         return SIPUA_EPARSE;
     if (p < end && *p == ':') {
-        p = sipua__port(p + 1, end, &u->port);
+        p = port_span(p + 1, end, &u->port);
         if (!p)
             return SIPUA_EPARSE;
     }

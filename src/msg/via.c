@@ -136,7 +136,7 @@ const char *sipua__via(const char *p, const char *end, sipua_via *via, sipua__fa
         const char *q = skip_lws(p, end);
         if (q < end && *q == ':') {
             q = skip_lws(q + 1, end);
-            p = sipua__port(q, end, &via->port);
+            p = port_span(q, end, &via->port);
             if (!p)
                 return sipua__fail(why, "malformed sent-by port", q);
         }
@@ -167,11 +167,8 @@ const char *sipua__via(const char *p, const char *end, sipua_via *via, sipua__fa
                 }
             } else if ((w | 0x2020202020202020ull) == 0x6465766965636572ull && end - q > 9 &&
                        q[8] == '=') { /* "received=" and an IPv4 address */
-                const char *v = q + 9, *ve = v;
-                while (ve < end && ((unsigned)(*ve - '0') < 10 || *ve == '.'))
-                    ve++;
-                if ((ve == end || *ve == ';' || *ve == ',' || *ve == ' ') &&
-                    sipua__is_ipv4(v, ve)) {
+                const char *v = q + 9, *ve = ipv4_span(v, end);
+                if (ve && (ve == end || *ve == ';' || *ve == ',' || *ve == ' ')) {
                     via->received = mkstr(v, ve);
                     p = ve;
                     continue;
