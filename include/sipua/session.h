@@ -11,7 +11,9 @@
  * progress (a 1xx above 100), accepted (a 2xx), then exactly one of
  * terminated (an established session ended), failed (it could not be
  * established) or canceled (the caller gave up); dtmf for each tone sent
- * or received. The final event carries a cause (sipua_cause).
+ * or received (received ones: an INFO with an application/dtmf-relay body;
+ * INFO with other bodies is answered 415, with an Info-Package 469). The
+ * final event carries a cause (sipua_cause).
  *
  * Lifetimes: the application owns a session (the one sipua_invite() gives,
  * or the one the UA's invite event hands it) and releases it with
@@ -100,7 +102,7 @@ typedef struct sipua_session_event {
     sipua_cause cause; /* final events */
     int by_peer;       /* terminated: 1 when the peer sent the BYE */
     char tone;         /* dtmf: '0'-'9', 'A'-'D', '#', '*' */
-    int duration_ms;   /* dtmf */
+    int duration_ms;   /* dtmf: the tone's duration (received: 0 when the INFO gives none) */
     int received;      /* dtmf: 1 received, 0 sent */
 } sipua_session_event;
 
@@ -173,6 +175,29 @@ SIPUA_EXTERN void sipua_answer_opts_init(sipua_answer_opts *opts);
  * SIPUA_ESTATE after a final response. */
 SIPUA_EXTERN int sipua_session_accept(sipua_session *s, const sipua_answer_opts *opts,
                                       sipua_time now);
+/* 183 Session Progress with the SDP answer to the INVITE's offer (RFC
+ * 3262 preaccept): the offer/answer exchange is then done, and the 200 of
+ * a later sipua_session_accept() repeats the same SDP. After a delayed
+ * offer (an INVITE without SDP) the 183 carries no SDP and the offer goes
+ * in the 200 as usual.
+ *
+ * When the INVITE offered 100rel (Supported or Require), the 183 is sent
+ * reliably (RFC 3262 3): Require: 100rel, an RSeq, retransmitted from T1
+ * doubling up to T2 until the matching PRACK arrives (answered 200; a
+ * PRACK that matches nothing gets 481). No PRACK within 64*T1: the INVITE
+ * is rejected 504 and the session fails with cause SIPUA_CAUSE_NO_PRACK,
+ * code 504. Otherwise the 183 is sent unreliably, once.
+ *
+ * A sipua_session_accept() made while the reliable 183 awaits its PRACK
+ * returns 0 and its 200 goes when the PRACK arrives (RFC 3262 3: no 2xx
+ * before the PRACK of a reliable provisional that carried SDP); the
+ * accepted event fires then. Emits progress (code 183). Options: only
+ * extra_headers. SIPUA_EINVAL (a bad extra header), SIPUA_ESTATE (not an
+ * incoming session waiting for its answer, or preaccepted already). When
+ * nothing in the offer is acceptable the INVITE is answered 488 and the
+ * session fails (INCOMPATIBLE_SDP), as with accept. */
+SIPUA_EXTERN int sipua_session_preaccept(sipua_session *s, const sipua_answer_opts *opts,
+                                         sipua_time now);
 /* 180 Ringing (unreliable). SIPUA_ESTATE after a final response. */
 SIPUA_EXTERN int sipua_session_progress(sipua_session *s, const sipua_answer_opts *opts,
                                         sipua_time now);
@@ -203,6 +228,41 @@ SIPUA_EXTERN int sipua_session_bye(sipua_session *s, const sipua_bye_opts *opts,
  * answered but not yet ACKed: once the ACK arrives or its timer fires).
  * SIPUA_ESTATE when it has already ended. */
 SIPUA_EXTERN int sipua_session_terminate(sipua_session *s, sipua_time now);
+
+typedef enum sipua_dtmf_transport {
+    SIPUA_DTMF_INFO = 1, /* one INFO per tone, application/dtmf-relay */
+    SIPUA_DTMF_RTP       /* RFC 4733 telephone-event: not available yet (SIPUA_EINVAL) */
+} sipua_dtmf_transport;
+
+typedef struct sipua_dtmf_opts {
+    uint32_t version;               /* set by _init */
+    sipua_dtmf_transport transport; /* default SIPUA_DTMF_INFO */
+    int duration_ms;                /* default 100, clamped to 70..6000 */
+    int inter_tone_gap_ms;          /* default 500, at least 50 (at most 60000) */
+} sipua_dtmf_opts;
+
+#define SIPUA_DTMF_OPTS_VERSION 1u
+
+SIPUA_EXTERN void sipua_dtmf_opts_init(sipua_dtmf_opts *opts);
+
+/* Sends DTMF tones, one INFO request each (RFC 6086 usage, Content-Type
+ * application/dtmf-relay, body "Signal=5\r\nDuration=160\r\n").
+ * `tones`: '0'-'9', 'A'-'D' (either case), '#', '*', and ',' for a pause of
+ * 2 s. The tones are queued: the first goes at once; each next one goes
+ * once the previous INFO has its final response, plus that tone's
+ * duration, plus the gap. A call made while tones are queued appends to
+ * them. Each tone fires a dtmf event (received 0) when its INFO is sent.
+ *
+ * A final response other than 2xx to an INFO (the peer does not take
+ * dtmf-relay, or the dialog is gone), or no response at all, drops the
+ * tones still queued. The queued tones are dropped when the session ends.
+ *
+ * Returns 0, SIPUA_EINVAL (NULL or empty tones, a character outside the
+ * set, opts->transport SIPUA_DTMF_RTP, a bad opts version), SIPUA_ESTATE
+ * (the session is not established), SIPUA_ELIMIT (more than 256 tones
+ * would be waiting), or the error of the first INFO's send. */
+SIPUA_EXTERN int sipua_session_send_dtmf(sipua_session *s, const char *tones,
+                                         const sipua_dtmf_opts *opts, sipua_time now);
 
 /* Attributes. */
 SIPUA_EXTERN sipua_time sipua_session_start_time(const sipua_session *s);

@@ -3,97 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "session/session.h"
-#include "sipua/sdp.h"
-
-typedef enum state {
-    ST_CALLING = 1, /* client: INVITE sent, no provisional yet */
-    ST_PROCEEDING,  /* client: a provisional received; server: INVITE received */
-    ST_ANSWERED,    /* server: 2xx sent, no ACK yet */
-    ST_ESTABLISHED, /* a 2xx received and ACKed (client), or ACKed (server) */
-    ST_ENDED
-} state;
-
-/* A client transaction of a session: the owner its user pointer names. */
-typedef struct sreq {
-    sipua__owner owner;
-    sipua_session *s;
-    sipua_method method;
-} sreq;
-
-struct sipua_session {
-    sipua__owner owner; /* SESSION_SERVER: the INVITE server transaction's user */
-    int refs;
-    uint64_t id;
-    sipua__session_host host;
-    sipua_direction dir;
-    state st;
-    sipua_session_cb cb;
-    void *user;
-    int final_given; /* terminated, failed or canceled was emitted */
-    int detached;    /* the UA is gone */
-    int finished;    /* host->finished called */
-    sipua_time start, end;
-
-    /* the INVITE: ours (client) or the peer's (server), a private copy */
-    char *invite_buf;
-    size_t invite_len;
-    sipua_msg *invite;
-    sipua_endpoint peer; /* client: next hop; server: where the INVITE came from */
-    sipua__txn *invite_txn;
-    sreq *invite_req;
-    sipua__dialog *dialog;
-    char local_tag[20];
-
-    /* identities, parsed from private copies of From and To */
-    char *ids_buf;
-    sipua_nameaddr local_id, remote_id;
-
-    /* SDP */
-    sipua_sdp_oa oa;
-    sipua_sdp *sdp;
-    int offer_in_invite; /* the INVITE carried an offer (ours or the peer's) */
-
-    /* client */
-    int provisional_seen;
-    int cancel_wanted, cancel_sent;
-    sipua_cancel_opts cancel;
-
-    /* server: the 2xx, retransmitted until the ACK (RFC 3261 13.3.1.4) */
-    char *ok_buf;
-    size_t ok_len;
-    sipua__timer t_2xx;
-    sipua_time ok_interval, ok_give_up;
-    sipua__timer t_noanswer;
-    int bye_after_ack; /* terminate() between our 2xx and its ACK */
-
-    sreq *bye_req; /* our BYE, while in progress */
-};
+#include "session/internal.h"
 
 static void on_2xx_timer(sipua__timer *t, sipua_time now, void *user);
 static void on_noanswer(sipua__timer *t, sipua_time now, void *user);
-
-static sipua_time now_of(const sipua_session *s)
-{
-    return *s->host.now;
-}
-
-static void *salloc(const sipua_session *s, size_t n)
-{
-    return s->host.alloc->alloc(n, s->host.alloc->user);
-}
-
-static void sfree(const sipua_session *s, void *p)
-{
-    if (p)
-        s->host.alloc->free(p, s->host.alloc->user);
-}
-
-static sipua_str cstr(const char *c)
-{
-    sipua_str r = {c, c ? strlen(c) : 0};
-    return r;
-}
 
 static void random_hex(const sipua_session *s, char *out, size_t bytes)
 {
@@ -210,7 +123,7 @@ static int extra_header_ok(const char *h)
     return 1;
 }
 
-static int extra_headers_ok(const char *const *hs, size_t n, int *has_content_type)
+int sipua__session_extra_headers_ok(const char *const *hs, size_t n, int *has_content_type)
 {
     if (n && !hs)
         return 0;
@@ -231,7 +144,7 @@ static int extra_headers_ok(const char *const *hs, size_t n, int *has_content_ty
 static void put_extra(sipua_builder *b, const char *const *hs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        sipua_builder_raw(b, cstr(hs[i]));
+        sipua_builder_raw(b, sipua__cstr(hs[i]));
         sipua_builder_raw(b, SIPUA_STR("\r\n"));
     }
 }
@@ -249,6 +162,8 @@ static sipua_session *session_new(const sipua__session_host *host, uint64_t id, 
     s->refs = 1;
     sipua__timer_init(&s->t_2xx, on_2xx_timer, s);
     sipua__timer_init(&s->t_noanswer, on_noanswer, s);
+    sipua__prack_init(s);
+    sipua__dtmf_init(s);
     s->id = id;
     s->host = *host;
     s->dir = dir;
@@ -257,7 +172,7 @@ static sipua_session *session_new(const sipua__session_host *host, uint64_t id, 
     if (!s->invite || !s->sdp) {
         sipua_msg_free(s->invite);
         sipua_sdp_free(s->sdp);
-        sfree(s, s);
+        sipua__session_free(s, s);
         return NULL;
     }
     return s;
@@ -276,6 +191,8 @@ static void timers_stop(sipua_session *s)
         return;
     sipua__timer_cancel(s->host.timers, &s->t_2xx);
     sipua__timer_cancel(s->host.timers, &s->t_noanswer);
+    sipua__timer_cancel(s->host.timers, &s->t_rel);
+    sipua__timer_cancel(s->host.timers, &s->t_dtmf);
 }
 
 void sipua_session_unref(sipua_session *s)
@@ -286,7 +203,7 @@ void sipua_session_unref(sipua_session *s)
     if (!s->detached && s->host.dialogs) {
         /* every dialog of the session's set: the winner and the forks */
         sipua_str cid = sipua_msg_call_id(s->invite);
-        sipua_str tag = cstr(s->local_tag);
+        sipua_str tag = sipua__cstr(s->local_tag);
         if (s->dir == SIPUA_DIRECTION_OUTGOING && cid.p) {
             sipua__dialog *d;
             while ((d = sipua__dialog_table_first_in_set(s->host.dialogs, cid, tag)) != NULL)
@@ -297,10 +214,11 @@ void sipua_session_unref(sipua_session *s)
     }
     sipua_msg_free(s->invite);
     sipua_sdp_free(s->sdp);
-    sfree(s, s->invite_buf);
-    sfree(s, s->ids_buf);
-    sfree(s, s->ok_buf);
-    sfree(s, s);
+    sipua__session_free(s, s->invite_buf);
+    sipua__session_free(s, s->ids_buf);
+    sipua__session_free(s, s->ok_buf);
+    sipua__prack_release(s);
+    sipua__session_free(s, s);
 }
 
 void sipua__session_detach(sipua_session *s)
@@ -322,18 +240,18 @@ void sipua_session_set_callback(sipua_session *s, sipua_session_cb cb, void *use
 }
 
 /* The UA may drop its reference once nothing is left to do. */
-static void maybe_finished(sipua_session *s)
+void sipua__session_maybe_finished(sipua_session *s)
 {
     if (s->finished || !s->final_given || s->detached)
         return;
-    if (s->invite_req || s->bye_req || sipua__timer_armed(&s->t_2xx))
+    if (s->invite_req || s->bye_req || s->info_req || sipua__timer_armed(&s->t_2xx))
         return;
     s->finished = 1;
     s->host.finished(s->host.ctx, s);
 }
 
-static void emit(sipua_session *s, sipua_session_event_kind kind, const sipua_msg *msg, int code,
-                 sipua_cause cause, int by_peer)
+void sipua__session_emit(sipua_session *s, sipua_session_event_kind kind, const sipua_msg *msg,
+                         int code, sipua_cause cause, int by_peer)
 {
     int final = kind == SIPUA_SESSION_EV_TERMINATED || kind == SIPUA_SESSION_EV_FAILED ||
                 kind == SIPUA_SESSION_EV_CANCELED;
@@ -341,12 +259,18 @@ static void emit(sipua_session *s, sipua_session_event_kind kind, const sipua_ms
         if (s->final_given)
             return;
         s->final_given = 1;
-        s->end = now_of(s);
+        s->end = sipua__session_now(s);
         s->st = ST_ENDED;
         timers_stop(s);
+        sipua__dtmf_stop(s);
+        s->rel_pending = 0;
+        s->accept_wanted = 0;
+        /* an early dialog of ours (a reliable 183) ends with the session */
+        if (s->dialog && !s->detached && sipua__dialog_get_state(s->dialog) == SIPUA__DIALOG_EARLY)
+            sipua__dialog_terminate(s->dialog);
     }
     if (kind == SIPUA_SESSION_EV_ACCEPTED && !s->start)
-        s->start = now_of(s);
+        s->start = sipua__session_now(s);
     if (s->cb && !s->detached) {
         sipua_session_event ev = {
             .kind = kind, .msg = msg, .code = code, .cause = cause, .by_peer = by_peer};
@@ -355,7 +279,7 @@ static void emit(sipua_session *s, sipua_session_event_kind kind, const sipua_ms
         sipua_session_unref(s);
     }
     if (final)
-        maybe_finished(s);
+        sipua__session_maybe_finished(s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -369,7 +293,7 @@ static int keep_identities(sipua_session *s, const sipua_msg *m)
     const sipua_hdr *t = sipua_msg_find(m, SIPUA_HDR_TO, NULL);
     if (!f || !t)
         return SIPUA_EPARSE;
-    s->ids_buf = salloc(s, f->value.len + t->value.len + 1);
+    s->ids_buf = sipua__session_alloc(s, f->value.len + t->value.len + 1);
     if (!s->ids_buf)
         return SIPUA_ENOMEM;
     memcpy(s->ids_buf, f->value.p, f->value.len);
@@ -391,7 +315,7 @@ static int keep_identities(sipua_session *s, const sipua_msg *m)
 /* Keeps a private copy of a message and parses it into s->invite. */
 static int keep_invite(sipua_session *s, const char *bytes, size_t len)
 {
-    s->invite_buf = salloc(s, len ? len : 1);
+    s->invite_buf = sipua__session_alloc(s, len ? len : 1);
     if (!s->invite_buf)
         return SIPUA_ENOMEM;
     memcpy(s->invite_buf, bytes, len);
@@ -476,8 +400,8 @@ static void contact_for(const sipua_session *s, sipua_transport t, char *out, si
 
 /* A request within the dialog, in a new client transaction (ACK: sent
  * directly). Returns 0 or an error. */
-static int send_in_dialog(sipua_session *s, sipua_method method, const char *const *extra,
-                          size_t nextra, sipua_str body, sreq **out)
+int sipua__session_send_in_dialog(sipua_session *s, sipua_method method, const char *const *extra,
+                                  size_t nextra, sipua_str body, sipua__sreq **out)
 {
     if (!s->dialog)
         return SIPUA_ESTATE;
@@ -488,10 +412,6 @@ static int send_in_dialog(sipua_session *s, sipua_method method, const char *con
     sipua_str nh;
     /* the next hop first: the Via names its transport */
     sipua_endpoint to = s->peer;
-    char probe[64];
-    sipua__dialog_request pr = r;
-    (void)pr;
-    (void)probe;
     if (sipua__dialog_route_count(s->dialog))
         next_hop_endpoint(s, sipua__dialog_route(s->dialog, 0), &to);
     else
@@ -501,14 +421,17 @@ static int send_in_dialog(sipua_session *s, sipua_method method, const char *con
     if (br < 0)
         return br;
     contact_for(s, to.transport, contact, sizeof contact);
-    r.via = cstr(via);
-    r.branch = cstr(branch);
-    r.contact = cstr(contact);
+    r.via = sipua__cstr(via);
+    r.branch = sipua__cstr(branch);
+    r.contact = sipua__cstr(contact);
     sipua_str xs[8];
     size_t nx = 0;
-    for (size_t i = 0; i < nextra && nx < 7; i++)
-        xs[nx++] = cstr(extra[i]);
-    if (body.len)
+    int has_ct = 0;
+    for (size_t i = 0; i < nextra && nx < 7; i++) {
+        xs[nx++] = sipua__cstr(extra[i]);
+        has_ct |= strncmp(extra[i], "Content-Type:", 13) == 0;
+    }
+    if (body.len && !has_ct)
         xs[nx++] = SIPUA_STR("Content-Type: application/sdp");
     r.extra_headers = xs;
     r.extra_count = nx;
@@ -519,7 +442,7 @@ static int send_in_dialog(sipua_session *s, sipua_method method, const char *con
         return n;
     if (method == SIPUA_METHOD_ACK)
         return s->host.send(s->host.ctx, &to, buf, (size_t)n);
-    sreq *q = salloc(s, sizeof *q);
+    sipua__sreq *q = sipua__session_alloc(s, sizeof *q);
     if (!q)
         return SIPUA_ENOMEM;
     q->owner.kind = SIPUA__OWNER_SESSION;
@@ -528,10 +451,10 @@ static int send_in_dialog(sipua_session *s, sipua_method method, const char *con
     sipua__txn_dest d;
     sipua__txn_dest_init(&d, (sipua__transport_kind)to.transport, to.host, to.port, to.conn);
     sipua__txn *t;
-    int rc = sipua__txn_client_new(s->host.txn, buf, (size_t)n, &d, q, now_of(s), &t);
+    int rc = sipua__txn_client_new(s->host.txn, buf, (size_t)n, &d, q, sipua__session_now(s), &t);
     if (rc < 0) {
         sipua_session_unref(s);
-        sfree(s, q);
+        sipua__session_free(s, q);
         return rc;
     }
     if (out)
@@ -558,7 +481,7 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
         (u.scheme_id != SIPUA_URI_SIP && u.scheme_id != SIPUA_URI_SIPS))
         return SIPUA_EINVAL;
     int has_ct = 0;
-    if (!extra_headers_ok(opts->extra_headers, opts->n_extra_headers, &has_ct))
+    if (!sipua__session_extra_headers_ok(opts->extra_headers, opts->n_extra_headers, &has_ct))
         return SIPUA_EINVAL;
     if (opts->body.len && !has_ct)
         return SIPUA_EINVAL;
@@ -609,7 +532,7 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
     sipua_builder_init(&b, buf, sizeof buf);
     sipua_builder_request_line(&b, SIPUA_STR("INVITE"), target);
     snprintf(line, sizeof line, "%s;branch=%s", via, branch);
-    sipua_builder_header(&b, SIPUA_STR("Via"), cstr(line));
+    sipua_builder_header(&b, SIPUA_STR("Via"), sipua__cstr(line));
     sipua_builder_header(&b, SIPUA_STR("Max-Forwards"), SIPUA_STR("70"));
     if (opts->anonymous) {
         snprintf(line, sizeof line, "\"Anonymous\" <sip:anonymous@anonymous.invalid>;tag=%s",
@@ -621,19 +544,20 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
             strchr(me->host, ':') ? "<sip:sipua@[%s]>;tag=%s" : "<sip:sipua@%s>;tag=%s";
         snprintf(line, sizeof line, fmt, me->host, s->local_tag);
     }
-    sipua_builder_header(&b, SIPUA_STR("From"), cstr(line));
+    sipua_builder_header(&b, SIPUA_STR("From"), sipua__cstr(line));
     sipua_builder_raw(&b, SIPUA_STR("To: <"));
     sipua_builder_raw(&b, target);
     sipua_builder_raw(&b, SIPUA_STR(">\r\n"));
     snprintf(line, sizeof line, "%s@%s", callid, me->host);
-    sipua_builder_header(&b, SIPUA_STR("Call-ID"), cstr(line));
+    sipua_builder_header(&b, SIPUA_STR("Call-ID"), sipua__cstr(line));
     sipua_builder_header(&b, SIPUA_STR("CSeq"), SIPUA_STR("1 INVITE"));
-    sipua_builder_header(&b, SIPUA_STR("Contact"), cstr(contact));
-    sipua_builder_header(&b, SIPUA_STR("Allow"),
-                         SIPUA_STR("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"));
+    sipua_builder_header(&b, SIPUA_STR("Contact"), sipua__cstr(contact));
+    sipua_builder_header(&b, SIPUA_STR("Allow"), SIPUA_STR(SIPUA__SESSION_ALLOW));
+    /* RFC 3262 4: we take reliable provisional responses */
+    sipua_builder_header(&b, SIPUA_STR("Supported"), SIPUA_STR("100rel"));
     if (opts->anonymous)
         sipua_builder_header(&b, SIPUA_STR("Privacy"), SIPUA_STR("id"));
-    sipua_builder_header(&b, SIPUA_STR("User-Agent"), cstr(host->user_agent));
+    sipua_builder_header(&b, SIPUA_STR("User-Agent"), sipua__cstr(host->user_agent));
     put_extra(&b, opts->extra_headers, opts->n_extra_headers);
     if (blen > 0 && !opts->body.len)
         sipua_builder_header(&b, SIPUA_STR("Content-Type"), SIPUA_STR("application/sdp"));
@@ -643,7 +567,7 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
         sipua_session_unref(s);
         return n < 0 ? SIPUA_EINVAL : SIPUA_ENOMEM;
     }
-    sreq *q = salloc(s, sizeof *q);
+    sipua__sreq *q = sipua__session_alloc(s, sizeof *q);
     if (!q) {
         sipua_session_unref(s);
         return SIPUA_ENOMEM;
@@ -657,7 +581,7 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
     int r = sipua__txn_client_new(host->txn, s->invite_buf, s->invite_len, &d, q, *host->now,
                                   &s->invite_txn);
     if (r < 0) {
-        sfree(s, q);
+        sipua__session_free(s, q);
         sipua_session_unref(s); /* q's */
         sipua_session_unref(s);
         return r;
@@ -691,7 +615,7 @@ static int send_cancel(sipua_session *s)
             n += (int)rl;
         }
     }
-    sreq *q = salloc(s, sizeof *q);
+    sipua__sreq *q = sipua__session_alloc(s, sizeof *q);
     if (!q)
         return SIPUA_ENOMEM;
     q->owner.kind = SIPUA__OWNER_SESSION;
@@ -699,10 +623,10 @@ static int send_cancel(sipua_session *s)
     q->method = SIPUA_METHOD_CANCEL;
     sipua__txn_dest d = *sipua__txn_get_dest(s->invite_txn);
     sipua__txn *t;
-    int r = sipua__txn_client_new(s->host.txn, buf, (size_t)n, &d, q, now_of(s), &t);
+    int r = sipua__txn_client_new(s->host.txn, buf, (size_t)n, &d, q, sipua__session_now(s), &t);
     if (r < 0) {
         sipua_session_unref(s);
-        sfree(s, q);
+        sipua__session_free(s, q);
         return r;
     }
     s->cancel_sent = 1;
@@ -711,9 +635,9 @@ static int send_cancel(sipua_session *s)
 
 int sipua_session_cancel(sipua_session *s, const sipua_cancel_opts *opts, sipua_time now)
 {
-    (void)now;
     if (!s)
         return SIPUA_EINVAL;
+    sipua__session_touch(s, now);
     if (opts && opts->status_code && (opts->status_code < 200 || opts->status_code > 699))
         return SIPUA_EINVAL;
     if (s->dir != SIPUA_DIRECTION_OUTGOING || s->final_given || !s->invite_req ||
@@ -727,7 +651,7 @@ int sipua_session_cancel(sipua_session *s, const sipua_cancel_opts *opts, sipua_
 }
 
 /* The SDP of a message into s->sdp; 0, no body (1), or an error. */
-static int parse_sdp(sipua_session *s, const sipua_msg *m)
+int sipua__session_parse_sdp(sipua_session *s, const sipua_msg *m)
 {
     sipua_str body = sipua_msg_body(m);
     if (!body.len)
@@ -749,10 +673,14 @@ static void client_invite_response(sipua_session *s, const sipua_msg *resp)
         sipua__dialog_table_uac_response(s->host.dialogs, s->invite, resp,
                                          s->peer.transport == SIPUA_TRANSPORT_TLS, &d, &oc);
     if (code > 100 && code < 200) {
+        if (oc == SIPUA__DIALOG_SET_LATE_PROVISIONAL)
+            d = NULL;
+        if (sipua__prack_client_provisional(s, d, resp))
+            return; /* a reliable one seen already, or out of order */
         if (oc != SIPUA__DIALOG_SET_LATE_PROVISIONAL && s->st == ST_CALLING)
             s->st = ST_PROCEEDING;
         if (!s->final_given && s->st != ST_ESTABLISHED)
-            emit(s, SIPUA_SESSION_EV_PROGRESS, resp, code, SIPUA_CAUSE_NONE, 0);
+            sipua__session_emit(s, SIPUA_SESSION_EV_PROGRESS, resp, code, SIPUA_CAUSE_NONE, 0);
         return;
     }
     if (code >= 200 && code < 300) {
@@ -761,15 +689,15 @@ static void client_invite_response(sipua_session *s, const sipua_msg *resp)
             /* another fork answered too: ACK it and end it (13.2.2.4) */
             sipua__dialog *keep = s->dialog;
             s->dialog = d;
-            send_in_dialog(s, SIPUA_METHOD_ACK, NULL, 0, (sipua_str){NULL, 0}, NULL);
-            send_in_dialog(s, SIPUA_METHOD_BYE, NULL, 0, (sipua_str){NULL, 0}, NULL);
+            sipua__session_send_in_dialog(s, SIPUA_METHOD_ACK, NULL, 0, (sipua_str){NULL, 0}, NULL);
+            sipua__session_send_in_dialog(s, SIPUA_METHOD_BYE, NULL, 0, (sipua_str){NULL, 0}, NULL);
             s->dialog = keep;
             return;
         }
         if (oc == SIPUA__DIALOG_SET_2XX_AGAIN) {
             sipua__dialog *keep = s->dialog;
             s->dialog = d;
-            send_in_dialog(s, SIPUA_METHOD_ACK, NULL, 0, (sipua_str){NULL, 0}, NULL);
+            sipua__session_send_in_dialog(s, SIPUA_METHOD_ACK, NULL, 0, (sipua_str){NULL, 0}, NULL);
             s->dialog = keep;
             return;
         }
@@ -782,8 +710,13 @@ static void client_invite_response(sipua_session *s, const sipua_msg *resp)
         char body[2048];
         int blen = 0;
         sipua_cause bad = SIPUA_CAUSE_NONE;
-        int ps = parse_sdp(s, resp);
-        if (s->offer_in_invite) {
+        int ps = sipua__session_parse_sdp(s, resp);
+        if (s->offer_in_invite && s->early_sdp) {
+            /* the answer came in a reliable provisional (RFC 3262 5): a 2xx
+             * repeats it or carries none */
+            if (ps < 0 || (ps == 0 && sipua__prack_client_2xx_sdp_differs(s, resp)))
+                bad = SIPUA_CAUSE_BAD_MEDIA_DESCRIPTION;
+        } else if (s->offer_in_invite) {
             if (ps != 0 || sipua_sdp_oa_take_answer(&s->oa, s->sdp) != 0)
                 bad =
                     ps == 1 ? SIPUA_CAUSE_BAD_MEDIA_DESCRIPTION : SIPUA_CAUSE_BAD_MEDIA_DESCRIPTION;
@@ -797,22 +730,24 @@ static void client_invite_response(sipua_session *s, const sipua_msg *resp)
         } else if (ps != 0 && s->oa.caps.audio_port && !s->offer_in_invite && ps != 1) {
             bad = SIPUA_CAUSE_BAD_MEDIA_DESCRIPTION;
         }
-        send_in_dialog(s, SIPUA_METHOD_ACK, NULL, 0, (sipua_str){body, blen > 0 ? (size_t)blen : 0},
-                       NULL);
+        sipua__session_send_in_dialog(s, SIPUA_METHOD_ACK, NULL, 0,
+                                      (sipua_str){body, blen > 0 ? (size_t)blen : 0}, NULL);
         if (s->final_given) {
             /* canceled or ended meanwhile: the call is up, take it down */
             s->st = ST_ESTABLISHED;
-            send_in_dialog(s, SIPUA_METHOD_BYE, NULL, 0, (sipua_str){NULL, 0}, &s->bye_req);
+            sipua__session_send_in_dialog(s, SIPUA_METHOD_BYE, NULL, 0, (sipua_str){NULL, 0},
+                                          &s->bye_req);
             return;
         }
         s->st = ST_ESTABLISHED;
-        emit(s, SIPUA_SESSION_EV_ACCEPTED, resp, code, SIPUA_CAUSE_NONE, 0);
+        sipua__session_emit(s, SIPUA_SESSION_EV_ACCEPTED, resp, code, SIPUA_CAUSE_NONE, 0);
         if (bad != SIPUA_CAUSE_NONE && !s->final_given) {
             /* an unusable answer: the call is established, end it (RFC
              * 3261 13.2.2.4 lets the caller BYE) */
             const char *reason[] = {"Reason: SIP;cause=488;text=\"Not Acceptable Here\""};
-            send_in_dialog(s, SIPUA_METHOD_BYE, reason, 1, (sipua_str){NULL, 0}, &s->bye_req);
-            emit(s, SIPUA_SESSION_EV_TERMINATED, resp, code, bad, 0);
+            sipua__session_send_in_dialog(s, SIPUA_METHOD_BYE, reason, 1, (sipua_str){NULL, 0},
+                                          &s->bye_req);
+            sipua__session_emit(s, SIPUA_SESSION_EV_TERMINATED, resp, code, bad, 0);
         }
         return;
     }
@@ -820,10 +755,11 @@ static void client_invite_response(sipua_session *s, const sipua_msg *resp)
         if (s->final_given)
             return;
         if (code == 487 && s->cancel_sent) {
-            emit(s, SIPUA_SESSION_EV_CANCELED, resp, code, SIPUA_CAUSE_CANCELED, 0);
+            sipua__session_emit(s, SIPUA_SESSION_EV_CANCELED, resp, code, SIPUA_CAUSE_CANCELED, 0);
             return;
         }
-        emit(s, SIPUA_SESSION_EV_FAILED, resp, code, sipua_cause_from_status(code), 0);
+        sipua__session_emit(s, SIPUA_SESSION_EV_FAILED, resp, code, sipua_cause_from_status(code),
+                            0);
     }
 }
 
@@ -832,7 +768,7 @@ void sipua__session_on_response(sipua__txn *ct, const sipua_msg *resp)
     sipua__owner *o = sipua__txn_get_user(ct);
     if (!o || o->kind != SIPUA__OWNER_SESSION)
         return;
-    sreq *q = (sreq *)o;
+    sipua__sreq *q = (sipua__sreq *)o;
     sipua_session *s = q->s;
     if (s->detached)
         return;
@@ -843,8 +779,12 @@ void sipua__session_on_response(sipua__txn *ct, const sipua_msg *resp)
         if (code >= 200) {
             if (s->dialog)
                 sipua__dialog_terminate(s->dialog);
-            emit(s, SIPUA_SESSION_EV_TERMINATED, resp, code, SIPUA_CAUSE_BYE, 0);
+            sipua__session_emit(s, SIPUA_SESSION_EV_TERMINATED, resp, code, SIPUA_CAUSE_BYE, 0);
         }
+        break;
+    case SIPUA_METHOD_INFO:
+        if (code >= 200 && q == s->info_req)
+            sipua__dtmf_on_info_done(s, code);
         break;
     default: break;
     }
@@ -855,19 +795,21 @@ static void request_failed(sipua__txn *t, sipua_cause cause)
     sipua__owner *o = sipua__txn_get_user(t);
     if (!o || o->kind != SIPUA__OWNER_SESSION)
         return; /* a server transaction: timer H, handled by the 2xx/ACK logic */
-    sreq *q = (sreq *)o;
+    sipua__sreq *q = (sipua__sreq *)o;
     if (q->s->detached)
         return;
     sipua_session *s = q->s;
     if (q->method == SIPUA_METHOD_INVITE) {
         if (s->st == ST_ESTABLISHED)
             return;
-        emit(s, s->cancel_sent ? SIPUA_SESSION_EV_CANCELED : SIPUA_SESSION_EV_FAILED, NULL, 0,
-             s->cancel_sent ? SIPUA_CAUSE_CANCELED : cause, 0);
+        sipua__session_emit(s, s->cancel_sent ? SIPUA_SESSION_EV_CANCELED : SIPUA_SESSION_EV_FAILED,
+                            NULL, 0, s->cancel_sent ? SIPUA_CAUSE_CANCELED : cause, 0);
     } else if (q->method == SIPUA_METHOD_BYE) {
         if (s->dialog)
             sipua__dialog_terminate(s->dialog);
-        emit(s, SIPUA_SESSION_EV_TERMINATED, NULL, 0, SIPUA_CAUSE_BYE, 0);
+        sipua__session_emit(s, SIPUA_SESSION_EV_TERMINATED, NULL, 0, SIPUA_CAUSE_BYE, 0);
+    } else if (q->method == SIPUA_METHOD_INFO && q == s->info_req) {
+        sipua__dtmf_on_info_done(s, 0);
     }
 }
 
@@ -896,7 +838,7 @@ void sipua__session_on_txn_terminated(sipua__txn *t)
         sipua_session_unref(srv);
         return;
     }
-    sreq *q = (sreq *)o;
+    sipua__sreq *q = (sipua__sreq *)o;
     sipua__txn_set_user(t, NULL);
     sipua_session *s = q->s;
     if (s->invite_req == q) {
@@ -904,12 +846,18 @@ void sipua__session_on_txn_terminated(sipua__txn *t)
         s->invite_txn = NULL;
         if (!s->detached)
             sipua__dialog_table_end_early(s->host.dialogs, sipua_msg_call_id(s->invite),
-                                          cstr(s->local_tag));
+                                          sipua__cstr(s->local_tag));
     }
     if (s->bye_req == q)
         s->bye_req = NULL;
-    sfree(s, q);
-    maybe_finished(s);
+    if (s->info_req == q) {
+        /* ended without a final response reaching us (cannot happen: the
+         * timeout comes first); the queue stops */
+        sipua__dtmf_on_info_done(s, 0);
+        s->info_req = NULL;
+    }
+    sipua__session_free(s, q);
+    sipua__session_maybe_finished(s);
     sipua_session_unref(s);
 }
 
@@ -918,13 +866,16 @@ void sipua__session_on_txn_terminated(sipua__txn *t)
 
 /* A response to the INVITE (code, reason), with our Contact and
  * Record-Route (12.1.1) for 1xx/2xx, extra headers, and a body. */
-static int respond_invite(sipua_session *s, int code, const char *reason, const char *const *extra,
-                          size_t nextra, sipua_str body, char *out, size_t cap)
+int sipua__session_build_invite_response(sipua_session *s, int code, const char *reason,
+                                         const char *const *extra, size_t nextra,
+                                         const char *raw_extra, sipua_str body, char *out,
+                                         size_t cap)
 {
     sipua_builder b;
     sipua_builder_init(&b, out, cap);
-    int r = sipua_builder_response(&b, s->invite, code, cstr(reason), cstr(s->local_tag),
-                                   cstr(s->peer.host), s->peer.port);
+    int r =
+        sipua_builder_response(&b, s->invite, code, sipua__cstr(reason), sipua__cstr(s->local_tag),
+                               sipua__cstr(s->peer.host), s->peer.port);
     if (r)
         return r;
     if (code > 100 && code < 300) {
@@ -934,31 +885,34 @@ static int respond_invite(sipua_session *s, int code, const char *reason, const 
             sipua_builder_header(&b, SIPUA_STR("Record-Route"), h->value);
         char contact[160];
         contact_for(s, s->peer.transport, contact, sizeof contact);
-        sipua_builder_header(&b, SIPUA_STR("Contact"), cstr(contact));
-        sipua_builder_header(&b, SIPUA_STR("Allow"),
-                             SIPUA_STR("INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"));
+        sipua_builder_header(&b, SIPUA_STR("Contact"), sipua__cstr(contact));
+        sipua_builder_header(&b, SIPUA_STR("Allow"), SIPUA_STR(SIPUA__SESSION_ALLOW));
     }
-    sipua_builder_header(&b, SIPUA_STR("Server"), cstr(s->host.user_agent));
+    sipua_builder_header(&b, SIPUA_STR("Server"), sipua__cstr(s->host.user_agent));
     put_extra(&b, extra, nextra);
+    if (raw_extra)
+        sipua_builder_raw(&b, sipua__cstr(raw_extra));
     if (body.len)
         sipua_builder_header(&b, SIPUA_STR("Content-Type"), SIPUA_STR("application/sdp"));
     sipua_builder_body(&b, body);
     return sipua_builder_finish(&b);
 }
 
-static int send_invite_response(sipua_session *s, int code, const char *reason,
-                                const char *const *extra, size_t nextra, sipua_str body)
+int sipua__session_send_invite_response(sipua_session *s, int code, const char *reason,
+                                        const char *const *extra, size_t nextra,
+                                        const char *raw_extra, sipua_str body)
 {
     char buf[8192];
-    int n = respond_invite(s, code, reason, extra, nextra, body, buf, sizeof buf);
+    int n = sipua__session_build_invite_response(s, code, reason, extra, nextra, raw_extra, body,
+                                                 buf, sizeof buf);
     if (n < 0)
         return n;
     if (!s->invite_txn)
         return SIPUA_ESTATE;
-    int r = sipua__txn_server_respond(s->invite_txn, buf, (size_t)n, now_of(s));
+    int r = sipua__txn_server_respond(s->invite_txn, buf, (size_t)n, sipua__session_now(s));
     if (r == 0 && code >= 200 && code < 300) {
-        sfree(s, s->ok_buf);
-        s->ok_buf = salloc(s, (size_t)n);
+        sipua__session_free(s, s->ok_buf);
+        s->ok_buf = sipua__session_alloc(s, (size_t)n);
         if (s->ok_buf) {
             memcpy(s->ok_buf, buf, (size_t)n);
             s->ok_len = (size_t)n;
@@ -974,8 +928,9 @@ static void on_noanswer(sipua__timer *t, sipua_time now, void *user)
     sipua_session *s = user;
     if (s->final_given || s->st != ST_PROCEEDING)
         return;
-    send_invite_response(s, 480, "Temporarily Unavailable", NULL, 0, (sipua_str){NULL, 0});
-    emit(s, SIPUA_SESSION_EV_FAILED, NULL, 480, SIPUA_CAUSE_NO_ANSWER, 0);
+    sipua__session_send_invite_response(s, 480, "Temporarily Unavailable", NULL, 0, NULL,
+                                        (sipua_str){NULL, 0});
+    sipua__session_emit(s, SIPUA_SESSION_EV_FAILED, NULL, 480, SIPUA_CAUSE_NO_ANSWER, 0);
 }
 
 /* 13.3.1.4: the 2xx again at T1, doubling to T2, until the ACK; no ACK
@@ -985,13 +940,14 @@ static void on_2xx_timer(sipua__timer *t, sipua_time now, void *user)
     (void)t;
     sipua_session *s = user;
     if (s->st != ST_ANSWERED || !s->ok_buf) {
-        maybe_finished(s);
+        sipua__session_maybe_finished(s);
         return;
     }
     if (now >= s->ok_give_up) {
         s->st = ST_ESTABLISHED;
-        send_in_dialog(s, SIPUA_METHOD_BYE, NULL, 0, (sipua_str){NULL, 0}, &s->bye_req);
-        emit(s, SIPUA_SESSION_EV_TERMINATED, NULL, 0, SIPUA_CAUSE_NO_ACK, 0);
+        sipua__session_send_in_dialog(s, SIPUA_METHOD_BYE, NULL, 0, (sipua_str){NULL, 0},
+                                      &s->bye_req);
+        sipua__session_emit(s, SIPUA_SESSION_EV_TERMINATED, NULL, 0, SIPUA_CAUSE_NO_ACK, 0);
         return;
     }
     s->host.send(s->host.ctx, &s->peer, s->ok_buf, s->ok_len);
@@ -1022,10 +978,13 @@ sipua_session *sipua__session_incoming(const sipua__session_host *host, uint64_t
         return NULL;
     }
     sipua__txn_set_user(st, sipua_session_ref(s)); /* the transaction's reference */
-    int ps = parse_sdp(s, s->invite);
+    s->peer_100rel = sipua_msg_has_option(s->invite, SIPUA_HDR_SUPPORTED, "100rel") ||
+                     sipua_msg_has_option(s->invite, SIPUA_HDR_REQUIRE, "100rel");
+    int ps = sipua__session_parse_sdp(s, s->invite);
     s->offer_in_invite = ps == 0;
     if (ps < 0) {
-        send_invite_response(s, 400, "Bad Request (malformed SDP)", NULL, 0, (sipua_str){NULL, 0});
+        sipua__session_send_invite_response(s, 400, "Bad Request (malformed SDP)", NULL, 0, NULL,
+                                            (sipua_str){NULL, 0});
         s->final_given = 1;
         s->st = ST_ENDED;
         sipua_session_unref(s); /* ours; the transaction's goes when it ends */
@@ -1038,7 +997,8 @@ void sipua__session_started(sipua_session *s)
 {
     if (!s || s->final_given || s->st != ST_PROCEEDING || !s->host.no_answer_timeout)
         return;
-    sipua__timer_schedule(s->host.timers, &s->t_noanswer, now_of(s) + s->host.no_answer_timeout);
+    sipua__timer_schedule(s->host.timers, &s->t_noanswer,
+                          sipua__session_now(s) + s->host.no_answer_timeout);
 }
 
 sipua_session *sipua__session_of_server_txn(sipua__txn *st)
@@ -1049,53 +1009,31 @@ sipua_session *sipua__session_of_server_txn(sipua__txn *st)
 
 int sipua_session_progress(sipua_session *s, const sipua_answer_opts *opts, sipua_time now)
 {
-    (void)now;
     if (!s)
         return SIPUA_EINVAL;
+    sipua__session_touch(s, now);
     if (s->dir != SIPUA_DIRECTION_INCOMING || s->st != ST_PROCEEDING || s->final_given)
         return SIPUA_ESTATE;
-    int r = send_invite_response(s, 180, "Ringing", opts ? opts->extra_headers : NULL,
-                                 opts ? opts->n_extra_headers : 0, (sipua_str){NULL, 0});
+    int r = sipua__session_send_invite_response(
+        s, 180, "Ringing", opts ? opts->extra_headers : NULL, opts ? opts->n_extra_headers : 0,
+        NULL, (sipua_str){NULL, 0});
     if (r == 0)
-        emit(s, SIPUA_SESSION_EV_PROGRESS, NULL, 180, SIPUA_CAUSE_NONE, 0);
+        sipua__session_emit(s, SIPUA_SESSION_EV_PROGRESS, NULL, 180, SIPUA_CAUSE_NONE, 0);
     return r;
 }
 
-int sipua_session_accept(sipua_session *s, const sipua_answer_opts *opts, sipua_time now)
+int sipua__session_uas_dialog(sipua_session *s, int status)
 {
-    (void)now;
-    if (!s)
-        return SIPUA_EINVAL;
-    if (s->dir != SIPUA_DIRECTION_INCOMING || s->st != ST_PROCEEDING || s->final_given)
-        return SIPUA_ESTATE;
-    if (opts && !extra_headers_ok(opts->extra_headers, opts->n_extra_headers, NULL))
-        return SIPUA_EINVAL;
-    char body[2048];
-    int blen;
-    if (s->offer_in_invite) {
-        blen = sipua_sdp_oa_answer(&s->oa, s->sdp, body, sizeof body);
-        if (blen < 0) {
-            /* nothing acceptable in the offer: 488 (RFC 3264 6) */
-            send_invite_response(s, 488, "Not Acceptable Here", NULL, 0, (sipua_str){NULL, 0});
-            emit(s, SIPUA_SESSION_EV_FAILED, NULL, 488,
-                 blen == SIPUA_ENOTFOUND ? SIPUA_CAUSE_INCOMPATIBLE_SDP
-                                         : SIPUA_CAUSE_BAD_MEDIA_DESCRIPTION,
-                 0);
-            return 0;
-        }
-    } else {
-        blen = sipua_sdp_oa_offer(&s->oa, body, sizeof body); /* delayed offer */
-        if (blen < 0)
-            blen = 0;
-    }
+    if (s->dialog)
+        return 0;
     sipua__dialog *d;
-    int r = sipua__dialog_new_uas(s->invite, cstr(s->local_tag), 200,
+    int r = sipua__dialog_new_uas(s->invite, sipua__cstr(s->local_tag), status,
                                   s->peer.transport == SIPUA_TRANSPORT_TLS, s->host.alloc, &d);
     if (r == SIPUA_EPARSE) {
-        send_invite_response(s, 400, "Bad Request (no usable Contact)", NULL, 0,
-                             (sipua_str){NULL, 0});
-        emit(s, SIPUA_SESSION_EV_FAILED, NULL, 400, SIPUA_CAUSE_SIP_FAILURE_CODE, 0);
-        return 0;
+        sipua__session_send_invite_response(s, 400, "Bad Request (no usable Contact)", NULL, 0,
+                                            NULL, (sipua_str){NULL, 0});
+        sipua__session_emit(s, SIPUA_SESSION_EV_FAILED, NULL, 400, SIPUA_CAUSE_SIP_FAILURE_CODE, 0);
+        return r;
     }
     if (r < 0)
         return r;
@@ -1105,28 +1043,110 @@ int sipua_session_accept(sipua_session *s, const sipua_answer_opts *opts, sipua_
     }
     s->dialog = d;
     sipua__dialog_set_user(d, s);
-    r = send_invite_response(s, 200, "OK", opts ? opts->extra_headers : NULL,
-                             opts ? opts->n_extra_headers : 0, (sipua_str){body, (size_t)blen});
+    return 0;
+}
+
+int sipua__session_send_2xx(sipua_session *s, const char *const *extra, size_t nextra,
+                            const char *raw_extra, sipua_str body)
+{
+    if (sipua__dialog_get_state(s->dialog) == SIPUA__DIALOG_EARLY)
+        sipua__dialog_confirm(s->dialog);
+    int r = sipua__session_send_invite_response(s, 200, "OK", extra, nextra, raw_extra, body);
     if (r < 0)
         return r;
     sipua__timer_cancel(s->host.timers, &s->t_noanswer);
     s->st = ST_ANSWERED;
     s->ok_interval = s->host.t1;
-    s->ok_give_up = now_of(s) + 64 * s->host.t1;
-    sipua__timer_schedule(s->host.timers, &s->t_2xx, now_of(s) + s->host.t1);
-    emit(s, SIPUA_SESSION_EV_ACCEPTED, NULL, 200, SIPUA_CAUSE_NONE, 0);
+    s->ok_give_up = sipua__session_now(s) + 64 * s->host.t1;
+    sipua__timer_schedule(s->host.timers, &s->t_2xx, sipua__session_now(s) + s->host.t1);
+    sipua__session_emit(s, SIPUA_SESSION_EV_ACCEPTED, NULL, 200, SIPUA_CAUSE_NONE, 0);
     return 0;
 }
 
-int sipua_session_reject(sipua_session *s, const sipua_answer_opts *opts, sipua_time now)
+/* The SDP for our answer (or our offer, with a delayed offer) into
+ * body[0..cap): its length, or a negative value once the INVITE has been
+ * rejected 488 (nothing acceptable in the offer, RFC 3264 6). */
+int sipua__session_answer_sdp(sipua_session *s, char *body, size_t cap)
+{
+    int blen;
+    if (s->offer_in_invite) {
+        blen = sipua_sdp_oa_answer(&s->oa, s->sdp, body, cap);
+        if (blen < 0) {
+            sipua__session_send_invite_response(s, 488, "Not Acceptable Here", NULL, 0, NULL,
+                                                (sipua_str){NULL, 0});
+            sipua__session_emit(s, SIPUA_SESSION_EV_FAILED, NULL, 488,
+                                blen == SIPUA_ENOTFOUND ? SIPUA_CAUSE_INCOMPATIBLE_SDP
+                                                        : SIPUA_CAUSE_BAD_MEDIA_DESCRIPTION,
+                                0);
+        }
+        return blen;
+    }
+    blen = sipua_sdp_oa_offer(&s->oa, body, cap); /* delayed offer */
+    return blen < 0 ? 0 : blen;
+}
+
+int sipua_session_accept(sipua_session *s, const sipua_answer_opts *opts, sipua_time now)
 {
     (void)now;
     if (!s)
         return SIPUA_EINVAL;
+    if (s->dir != SIPUA_DIRECTION_INCOMING || s->st != ST_PROCEEDING || s->final_given ||
+        s->accept_wanted)
+        return SIPUA_ESTATE;
+    if (opts && !sipua__session_extra_headers_ok(opts->extra_headers, opts->n_extra_headers, NULL))
+        return SIPUA_EINVAL;
+    char body[2048];
+    int blen;
+    if (s->answer_buf) {
+        /* the 183 carried the answer: the 200 repeats it (RFC 3262 5) */
+        memcpy(body, s->answer_buf, s->answer_len);
+        blen = (int)s->answer_len;
+    } else if ((blen = sipua__session_answer_sdp(s, body, sizeof body)) < 0) {
+        return 0;
+    }
+    int r = sipua__session_uas_dialog(s, 200);
+    if (r == SIPUA_EPARSE)
+        return 0;
+    if (r < 0)
+        return r;
+    const char *const *extra = opts ? opts->extra_headers : NULL;
+    size_t nextra = opts ? opts->n_extra_headers : 0;
+    if (!sipua__prack_allows_2xx(s)) {
+        /* RFC 3262 3: no 2xx before the PRACK of a reliable provisional
+         * that carried a session description; it goes when the PRACK
+         * arrives */
+        size_t len = 1;
+        for (size_t i = 0; i < nextra; i++)
+            len += strlen(extra[i]) + 2;
+        char *keep = sipua__session_alloc(s, len);
+        if (!keep)
+            return SIPUA_ENOMEM;
+        keep[0] = 0;
+        for (size_t i = 0, at = 0; i < nextra; i++) {
+            size_t n = strlen(extra[i]);
+            memcpy(keep + at, extra[i], n);
+            memcpy(keep + at + n, "\r\n", 3);
+            at += n + 2;
+        }
+        sipua__session_free(s, s->accept_extra);
+        s->accept_extra = keep;
+        s->accept_wanted = 1;
+        sipua__timer_cancel(s->host.timers,
+                            &s->t_noanswer); /* answered: only the PRACK is awaited */
+        return 0;
+    }
+    return sipua__session_send_2xx(s, extra, nextra, NULL, (sipua_str){body, (size_t)blen});
+}
+
+int sipua_session_reject(sipua_session *s, const sipua_answer_opts *opts, sipua_time now)
+{
+    if (!s)
+        return SIPUA_EINVAL;
+    sipua__session_touch(s, now);
     int code = opts && opts->status_code ? opts->status_code : 480;
     if (code < 300 || code > 699)
         return SIPUA_EINVAL;
-    if (opts && !extra_headers_ok(opts->extra_headers, opts->n_extra_headers, NULL))
+    if (opts && !sipua__session_extra_headers_ok(opts->extra_headers, opts->n_extra_headers, NULL))
         return SIPUA_EINVAL;
     if (s->dir != SIPUA_DIRECTION_INCOMING || s->st != ST_PROCEEDING || s->final_given)
         return SIPUA_ESTATE;
@@ -1141,12 +1161,12 @@ int sipua_session_reject(sipua_session *s, const sipua_answer_opts *opts, sipua_
         default: reason = "Rejected"; break;
         }
     }
-    int r = send_invite_response(s, code, reason, opts ? opts->extra_headers : NULL,
-                                 opts ? opts->n_extra_headers : 0,
-                                 opts ? opts->body : (sipua_str){NULL, 0});
+    int r = sipua__session_send_invite_response(s, code, reason, opts ? opts->extra_headers : NULL,
+                                                opts ? opts->n_extra_headers : 0, NULL,
+                                                opts ? opts->body : (sipua_str){NULL, 0});
     if (r < 0)
         return r;
-    emit(s, SIPUA_SESSION_EV_FAILED, NULL, code, sipua_cause_from_status(code), 0);
+    sipua__session_emit(s, SIPUA_SESSION_EV_FAILED, NULL, code, sipua_cause_from_status(code), 0);
     return 0;
 }
 
@@ -1158,72 +1178,36 @@ void sipua__session_on_cancel(sipua_session *s, sipua__txn *st, const sipua_msg 
     char buf[2048];
     sipua_builder b;
     sipua_builder_init(&b, buf, sizeof buf);
-    if (sipua_builder_response(&b, cancel, 200, SIPUA_STR("OK"), cstr(s->local_tag),
-                               cstr(s->peer.host), s->peer.port) == 0) {
+    if (sipua_builder_response(&b, cancel, 200, SIPUA_STR("OK"), sipua__cstr(s->local_tag),
+                               sipua__cstr(s->peer.host), s->peer.port) == 0) {
         sipua_builder_body(&b, (sipua_str){NULL, 0});
         int n = sipua_builder_finish(&b);
         if (n > 0)
-            sipua__txn_server_respond(st, buf, (size_t)n, now_of(s));
+            sipua__txn_server_respond(st, buf, (size_t)n, sipua__session_now(s));
     }
     if (s->st != ST_PROCEEDING || s->final_given)
         return; /* already answered: the CANCEL has no effect */
-    send_invite_response(s, 487, "Request Terminated", NULL, 0, (sipua_str){NULL, 0});
-    emit(s, SIPUA_SESSION_EV_CANCELED, cancel, 487, SIPUA_CAUSE_CANCELED, 0);
+    sipua__session_send_invite_response(s, 487, "Request Terminated", NULL, 0, NULL,
+                                        (sipua_str){NULL, 0});
+    sipua__session_emit(s, SIPUA_SESSION_EV_CANCELED, cancel, 487, SIPUA_CAUSE_CANCELED, 0);
 }
 
-static void respond_simple(sipua_session *s, sipua__txn *st, const sipua_msg *req, int code,
-                           const char *reason, const char *extra)
+void sipua__session_respond_simple(sipua_session *s, sipua__txn *st, const sipua_msg *req, int code,
+                                   const char *reason, const char *extra)
 {
     char buf[2048];
     sipua_builder b;
     sipua_builder_init(&b, buf, sizeof buf);
-    if (sipua_builder_response(&b, req, code, cstr(reason), cstr(s->local_tag),
+    if (sipua_builder_response(&b, req, code, sipua__cstr(reason), sipua__cstr(s->local_tag),
                                (sipua_str){NULL, 0}, 0) != 0)
         return;
-    sipua_builder_header(&b, SIPUA_STR("Server"), cstr(s->host.user_agent));
+    sipua_builder_header(&b, SIPUA_STR("Server"), sipua__cstr(s->host.user_agent));
     if (extra)
-        sipua_builder_raw(&b, cstr(extra));
+        sipua_builder_raw(&b, sipua__cstr(extra));
     sipua_builder_body(&b, (sipua_str){NULL, 0});
     int n = sipua_builder_finish(&b);
     if (n > 0)
-        sipua__txn_server_respond(st, buf, (size_t)n, now_of(s));
-}
-
-/* A DTMF tone in an INFO body (application/dtmf-relay, RFC 6086 usage):
- * "Signal=5\r\nDuration=160\r\n". Returns the tone or 0. */
-static char dtmf_of(const sipua_msg *m, int *duration)
-{
-    sipua_str body = sipua_msg_body(m);
-    const char *p = body.p, *e = body.p + body.len;
-    char tone = 0;
-    *duration = 0;
-    while (p && p < e) {
-        const char *nl = memchr(p, '\n', (size_t)(e - p));
-        const char *le = nl ? nl : e;
-        const char *eq = memchr(p, '=', (size_t)(le - p));
-        if (eq) {
-            sipua_str k = {p, (size_t)(eq - p)};
-            while (k.len && (k.p[k.len - 1] == ' '))
-                k.len--;
-            const char *v = eq + 1;
-            while (v < le && *v == ' ')
-                v++;
-            if (sipua_str_caseeq(k, "Signal") && v < le) {
-                char c = *v;
-                if ((c >= '0' && c <= '9') || c == '*' || c == '#')
-                    tone = c;
-                else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'd')
-                    tone = (char)(c & ~0x20);
-            } else if (sipua_str_caseeq(k, "Duration")) {
-                int d = 0;
-                for (; v < le && *v >= '0' && *v <= '9' && d < 100000; v++)
-                    d = d * 10 + (*v - '0');
-                *duration = d;
-            }
-        }
-        p = nl ? nl + 1 : e;
-    }
-    return tone;
+        sipua__txn_server_respond(st, buf, (size_t)n, sipua__session_now(s));
 }
 
 void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg *req,
@@ -1233,7 +1217,7 @@ void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg
     sipua_method m = sipua_msg_method(req);
     if (!s->dialog) {
         if (st)
-            respond_simple(s, st, req, 481, "Call/Transaction Does Not Exist", NULL);
+            sipua__session_respond_simple(s, st, req, 481, "Call/Transaction Does Not Exist", NULL);
         return;
     }
     int r = sipua__dialog_recv_request(s->dialog, req);
@@ -1245,65 +1229,60 @@ void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg
             s->st = ST_ESTABLISHED;
             /* the answer to a delayed offer comes in the ACK */
             if (!s->offer_in_invite && s->oa.state == SIPUA_SDP_OA_OFFER_SENT &&
-                parse_sdp(s, req) == 0)
+                sipua__session_parse_sdp(s, req) == 0)
                 sipua_sdp_oa_take_answer(&s->oa, s->sdp);
             if (s->bye_after_ack) {
-                send_in_dialog(s, SIPUA_METHOD_BYE, NULL, 0, (sipua_str){NULL, 0}, &s->bye_req);
-                emit(s, SIPUA_SESSION_EV_TERMINATED, NULL, 0, SIPUA_CAUSE_BYE, 0);
+                sipua__session_send_in_dialog(s, SIPUA_METHOD_BYE, NULL, 0, (sipua_str){NULL, 0},
+                                              &s->bye_req);
+                sipua__session_emit(s, SIPUA_SESSION_EV_TERMINATED, NULL, 0, SIPUA_CAUSE_BYE, 0);
             }
-            maybe_finished(s);
+            sipua__session_maybe_finished(s);
         }
         return;
     }
     if (!st)
         return;
     if (r == 500) {
-        respond_simple(s, st, req, 500, "Server Internal Error", "Retry-After: 1\r\n");
+        sipua__session_respond_simple(s, st, req, 500, "Server Internal Error",
+                                      "Retry-After: 1\r\n");
         return;
     }
     if (r == SIPUA_ESTATE) {
-        respond_simple(s, st, req, 481, "Call/Transaction Does Not Exist", NULL);
+        sipua__session_respond_simple(s, st, req, 481, "Call/Transaction Does Not Exist", NULL);
         return;
     }
     if (r < 0) {
-        respond_simple(s, st, req, 400, "Bad Request", NULL);
+        sipua__session_respond_simple(s, st, req, 400, "Bad Request", NULL);
         return;
     }
     switch (m) {
     case SIPUA_METHOD_BYE:
-        respond_simple(s, st, req, 200, "OK", NULL);
+        sipua__session_respond_simple(s, st, req, 200, "OK", NULL);
+        if (s->st == ST_PROCEEDING && !s->final_given) {
+            /* the caller's BYE in the early dialog (RFC 3261 15): the
+             * INVITE ends 487, as with a CANCEL */
+            sipua__session_send_invite_response(s, 487, "Request Terminated", NULL, 0, NULL,
+                                                (sipua_str){NULL, 0});
+            sipua__session_emit(s, SIPUA_SESSION_EV_CANCELED, req, 487, SIPUA_CAUSE_CANCELED, 0);
+            break;
+        }
         if (s->st == ST_ANSWERED) {
             sipua__timer_cancel(s->host.timers, &s->t_2xx);
             s->st = ST_ESTABLISHED;
         }
-        emit(s, SIPUA_SESSION_EV_TERMINATED, req, 0, SIPUA_CAUSE_BYE, 1);
+        sipua__session_emit(s, SIPUA_SESSION_EV_TERMINATED, req, 0, SIPUA_CAUSE_BYE, 1);
         break;
-    case SIPUA_METHOD_INFO: {
-        int duration;
-        char tone = dtmf_of(req, &duration);
-        respond_simple(s, st, req, 200, "OK", NULL);
-        if (tone && !s->final_given) {
-            sipua_session_event ev = {.kind = SIPUA_SESSION_EV_DTMF,
-                                      .msg = req,
-                                      .tone = tone,
-                                      .duration_ms = duration,
-                                      .received = 1};
-            if (s->cb) {
-                sipua_session_ref(s);
-                s->cb(s, &ev, s->user);
-                sipua_session_unref(s);
-            }
-        }
-        break;
-    }
+    case SIPUA_METHOD_PRACK: sipua__prack_on_request(s, st, req); break;
+    case SIPUA_METHOD_INFO: sipua__dtmf_on_info(s, st, req); break;
     case SIPUA_METHOD_OPTIONS:
-        respond_simple(s, st, req, 200, "OK",
-                       "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO\r\n"
-                       "Accept: application/sdp, application/dtmf-relay\r\n");
+        sipua__session_respond_simple(s, st, req, 200, "OK",
+                                      "Allow: " SIPUA__SESSION_ALLOW "\r\n"
+                                      "Accept: application/sdp, application/dtmf-relay\r\n"
+                                      "Supported: 100rel\r\n");
         break;
     default:
-        respond_simple(s, st, req, 405, "Method Not Allowed",
-                       "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO\r\n");
+        sipua__session_respond_simple(s, st, req, 405, "Method Not Allowed",
+                                      "Allow: " SIPUA__SESSION_ALLOW "\r\n");
         break;
     }
 }
@@ -1313,12 +1292,12 @@ void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg
 
 int sipua_session_bye(sipua_session *s, const sipua_bye_opts *opts, sipua_time now)
 {
-    (void)now;
     if (!s)
         return SIPUA_EINVAL;
+    sipua__session_touch(s, now);
     if (s->final_given || s->st != ST_ESTABLISHED || !s->dialog || s->bye_req)
         return SIPUA_ESTATE;
-    if (opts && !extra_headers_ok(opts->extra_headers, opts->n_extra_headers, NULL))
+    if (opts && !sipua__session_extra_headers_ok(opts->extra_headers, opts->n_extra_headers, NULL))
         return SIPUA_EINVAL;
     const char *extra[9];
     size_t n = 0;
@@ -1332,13 +1311,15 @@ int sipua_session_bye(sipua_session *s, const sipua_bye_opts *opts, sipua_time n
             extra[n++] = reason;
         }
     }
-    return send_in_dialog(s, SIPUA_METHOD_BYE, extra, n, (sipua_str){NULL, 0}, &s->bye_req);
+    return sipua__session_send_in_dialog(s, SIPUA_METHOD_BYE, extra, n, (sipua_str){NULL, 0},
+                                         &s->bye_req);
 }
 
 int sipua_session_terminate(sipua_session *s, sipua_time now)
 {
     if (!s)
         return SIPUA_EINVAL;
+    sipua__session_touch(s, now);
     if (s->final_given)
         return SIPUA_ESTATE;
     if (s->dir == SIPUA_DIRECTION_OUTGOING) {

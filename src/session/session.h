@@ -35,7 +35,7 @@ typedef struct sipua__session_host {
     sipua__dialog_table *dialogs;
     sipua__timer_heap *timers;
     const sipua_allocator *alloc;
-    const sipua_time *now; /* the UA's current time */
+    sipua_time *now; /* the UA's current time; calls from the application move it on */
     const char *user_agent;
     sipua_time t1, t2;
     sipua_time no_answer_timeout; /* incoming sessions unanswered: 480, NO_ANSWER */

@@ -63,12 +63,13 @@ struct sipua_ua {
     size_t txcap;
 };
 
-static const char allow_value[] = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO";
+static const char allow_value[] = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK";
 
 /* Methods the core serves: the others it knows get 405. */
 #define SERVED                                                                                     \
     ((1u << SIPUA_METHOD_OPTIONS) | (1u << SIPUA_METHOD_CANCEL) | (1u << SIPUA_METHOD_ACK) |       \
-     (1u << SIPUA_METHOD_INVITE) | (1u << SIPUA_METHOD_BYE) | (1u << SIPUA_METHOD_INFO))
+     (1u << SIPUA_METHOD_INVITE) | (1u << SIPUA_METHOD_BYE) | (1u << SIPUA_METHOD_INFO) |          \
+     (1u << SIPUA_METHOD_PRACK))
 
 /* ------------------------------------------------------------------ */
 /* Small things                                                        */
@@ -396,7 +397,8 @@ static const char *verdict_headers(const sipua__verdict *v, char *buf, size_t ca
     if (v->add_allow)
         n += (size_t)snprintf(buf + n, cap - n, "Allow: %s\r\n", allow_value);
     if (v->add_accept && n < cap)
-        n += (size_t)snprintf(buf + n, cap - n, "Accept: application/sdp\r\n");
+        n += (size_t)snprintf(buf + n, cap - n,
+                              "Accept: application/sdp, application/dtmf-relay\r\n");
     if (v->add_unsupported && n < cap) {
         n += (size_t)snprintf(buf + n, cap - n, "Unsupported: ");
         for (size_t i = 0; i < v->nunsupported && n < cap; i++)
@@ -486,8 +488,15 @@ static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const si
             sipua__session_on_request(s, NULL, m, &from);
         return;
     }
-    static const char *const none[1] = {NULL};
-    sipua__uas_policy pol = {.allowed_methods = SERVED, .supported = none, .nsupported = 0};
+    /* 100rel: the sessions send and take reliable provisionals (RFC
+     * 3262); bodies: SDP, and DTMF in INFO */
+    static const char *const supported[] = {"100rel"};
+    static const char *const types[] = {"application/sdp", "application/dtmf-relay"};
+    sipua__uas_policy pol = {.allowed_methods = SERVED,
+                             .supported = supported,
+                             .nsupported = 1,
+                             .accepted_types = types,
+                             .naccepted = 2};
     sipua__verdict v;
     sipua__uas_inspect(m, 1, &pol, &v);
     char extra[512];
@@ -520,9 +529,10 @@ static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const si
     }
     switch (method) {
     case SIPUA_METHOD_OPTIONS:
-        snprintf(extra, sizeof extra,
-                 "Allow: %s\r\nAccept: application/sdp\r\nAccept-Language: en\r\nSupported: \r\n",
-                 allow_value);
+        snprintf(
+            extra, sizeof extra,
+            "Allow: %s\r\nAccept: application/sdp\r\nAccept-Language: en\r\nSupported: 100rel\r\n",
+            allow_value);
         respond_txn(ua, st, m, &from, 200, "OK", extra);
         break;
     case SIPUA_METHOD_INVITE: {

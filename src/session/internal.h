@@ -1,0 +1,222 @@
+/* sipua — what the files of the session layer share (internal to
+ * src/session): the session object itself and the helpers that more than
+ * one protocol element uses. session.c holds the INVITE state machines,
+ * prack.c reliable provisional responses (RFC 3262), dtmf.c tones over
+ * INFO (RFC 6086 usage). */
+#ifndef SIPUA_SRC_SESSION_INTERNAL_H
+#define SIPUA_SRC_SESSION_INTERNAL_H
+
+#include <string.h>
+
+#include "session/session.h"
+#include "sipua/sdp.h"
+
+typedef enum sipua__session_state {
+    ST_CALLING = 1, /* client: INVITE sent, no provisional yet */
+    ST_PROCEEDING,  /* client: a provisional received; server: INVITE received */
+    ST_ANSWERED,    /* server: 2xx sent, no ACK yet */
+    ST_ESTABLISHED, /* a 2xx received and ACKed (client), or ACKed (server) */
+    ST_ENDED
+} sipua__session_state;
+
+/* A client transaction of a session: the owner its user pointer names. */
+typedef struct sipua__sreq {
+    sipua__owner owner;
+    sipua_session *s;
+    sipua_method method;
+} sipua__sreq;
+
+/* One entry of the DTMF queue: a tone, or ',' for a pause. */
+typedef struct sipua__dtmf_item {
+    char tone;
+    uint16_t duration_ms;
+    uint16_t gap_ms;
+} sipua__dtmf_item;
+
+#define SIPUA__DTMF_QUEUE 256     /* tones waiting at most, per session */
+#define SIPUA__DTMF_PAUSE 2000000 /* ',' : 2 s */
+
+/* The peer's reliable provisional responses, per early dialog (each fork
+ * numbers its own, RFC 3262 4). */
+#define SIPUA__REL_FORKS 4
+typedef struct sipua__rel_seen {
+    sipua__dialog *d;
+    uint32_t rseq; /* the last one acknowledged */
+} sipua__rel_seen;
+
+struct sipua_session {
+    sipua__owner owner; /* SESSION_SERVER: the INVITE server transaction's user */
+    int refs;
+    uint64_t id;
+    sipua__session_host host;
+    sipua_direction dir;
+    sipua__session_state st;
+    sipua_session_cb cb;
+    void *user;
+    int final_given; /* terminated, failed or canceled was emitted */
+    int detached;    /* the UA is gone */
+    int finished;    /* host->finished called */
+    sipua_time start, end;
+
+    /* the INVITE: ours (client) or the peer's (server), a private copy */
+    char *invite_buf;
+    size_t invite_len;
+    sipua_msg *invite;
+    sipua_endpoint peer; /* client: next hop; server: where the INVITE came from */
+    sipua__txn *invite_txn;
+    sipua__sreq *invite_req;
+    sipua__dialog *dialog;
+    char local_tag[20];
+
+    /* identities, parsed from private copies of From and To */
+    char *ids_buf;
+    sipua_nameaddr local_id, remote_id;
+
+    /* SDP */
+    sipua_sdp_oa oa;
+    sipua_sdp *sdp;
+    int offer_in_invite; /* the INVITE carried an offer (ours or the peer's) */
+
+    /* client */
+    int provisional_seen;
+    int cancel_wanted, cancel_sent;
+    sipua_cancel_opts cancel;
+    sipua__rel_seen rel_seen[SIPUA__REL_FORKS];
+    char *early_sdp; /* the answer taken from a reliable provisional: its o= line */
+
+    /* server: the 2xx, retransmitted until the ACK (RFC 3261 13.3.1.4) */
+    char *ok_buf;
+    size_t ok_len;
+    sipua__timer t_2xx;
+    sipua_time ok_interval, ok_give_up;
+    sipua__timer t_noanswer;
+    int bye_after_ack; /* terminate() between our 2xx and its ACK */
+
+    /* server: preaccept (RFC 3262) */
+    int peer_100rel;  /* the INVITE had 100rel in Supported or Require */
+    int preaccepted;  /* the 183 went */
+    char *answer_buf; /* the SDP answer the 183 carried, for the 200 */
+    size_t answer_len;
+    char *rel_buf; /* the reliable 183, retransmitted until its PRACK */
+    size_t rel_len;
+    uint32_t rseq;   /* its RSeq */
+    int rel_pending; /* sent, not PRACKed yet */
+    sipua__timer t_rel;
+    sipua_time rel_interval, rel_give_up;
+    int accept_wanted;  /* accept() called while the 183 awaits its PRACK */
+    char *accept_extra; /* its extra headers, whole lines with CRLFs */
+
+    /* DTMF over INFO */
+    sipua__dtmf_item dtmf[SIPUA__DTMF_QUEUE];
+    size_t dtmf_head, dtmf_len;
+    sipua__sreq *info_req;      /* the INFO of the tone in flight */
+    sipua__dtmf_item dtmf_last; /* the tone in flight, for the wait after it */
+    sipua__timer t_dtmf;
+
+    sipua__sreq *bye_req; /* our BYE, while in progress */
+};
+
+static inline sipua_time sipua__session_now(const sipua_session *s)
+{
+    return *s->host.now;
+}
+
+/* A call from the application brings the time it was given: the UA's
+ * clock moves on to it (never back), so that what the call arms counts
+ * from then. */
+static inline void sipua__session_touch(sipua_session *s, sipua_time now)
+{
+    if (!s->detached && now > *s->host.now)
+        *s->host.now = now;
+}
+
+static inline void *sipua__session_alloc(const sipua_session *s, size_t n)
+{
+    return s->host.alloc->alloc(n, s->host.alloc->user);
+}
+
+static inline void sipua__session_free(const sipua_session *s, void *p)
+{
+    if (p)
+        s->host.alloc->free(p, s->host.alloc->user);
+}
+
+static inline sipua_str sipua__cstr(const char *c)
+{
+    sipua_str r = {c, c ? strlen(c) : 0};
+    return r;
+}
+
+/* Methods we take within a session: Allow in our INVITEs, 1xx/2xx and
+ * 405s. */
+#define SIPUA__SESSION_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK"
+
+/* Emits an event (a final one once; the final one stops the timers and
+ * drops the tones still queued). */
+void sipua__session_emit(sipua_session *s, sipua_session_event_kind kind, const sipua_msg *msg,
+                         int code, sipua_cause cause, int by_peer);
+/* The UA may drop its reference once nothing is left to do. */
+void sipua__session_maybe_finished(sipua_session *s);
+/* A request within s->dialog in a new client transaction (an ACK: sent
+ * directly); a body is SDP unless a Content-Type is among `extra`.
+ * *out (may be NULL) is its sreq. 0 or an error. */
+int sipua__session_send_in_dialog(sipua_session *s, sipua_method method, const char *const *extra,
+                                  size_t nextra, sipua_str body, sipua__sreq **out);
+/* A response on a non-INVITE server transaction, `extra` whole header
+ * lines (CRLFs included) or NULL. */
+void sipua__session_respond_simple(sipua_session *s, sipua__txn *st, const sipua_msg *req, int code,
+                                   const char *reason, const char *extra);
+/* Builds a response to the INVITE into out[0..cap): its length or an
+ * error. Arguments as below. */
+int sipua__session_build_invite_response(sipua_session *s, int code, const char *reason,
+                                         const char *const *extra, size_t nextra,
+                                         const char *raw_extra, sipua_str body, char *out,
+                                         size_t cap);
+/* A response to the INVITE: `extra` header lines as strings, `raw_extra`
+ * whole lines (or NULL), an SDP body. */
+int sipua__session_send_invite_response(sipua_session *s, int code, const char *reason,
+                                        const char *const *extra, size_t nextra,
+                                        const char *raw_extra, sipua_str body);
+/* Server: the dialog of our 1xx (a reliable one) or 2xx, made once
+ * (RFC 3261 12.1.1) and put in the UA's table. 0; SIPUA_EPARSE when the
+ * INVITE has no usable Contact (answered 400, the session failed); other
+ * errors. */
+int sipua__session_uas_dialog(sipua_session *s, int status);
+/* Server: the SDP for our 1xx/2xx into body[0..cap) (the answer, or our
+ * offer after a delayed offer): its length, or negative when nothing in
+ * the offer was acceptable (answered 488, the session failed). */
+int sipua__session_answer_sdp(sipua_session *s, char *body, size_t cap);
+/* Server: the 200 to the INVITE, retransmitted until its ACK; accepted. */
+int sipua__session_send_2xx(sipua_session *s, const char *const *extra, size_t nextra,
+                            const char *raw_extra, sipua_str body);
+/* 1 when every header line is one the application may add. */
+int sipua__session_extra_headers_ok(const char *const *hs, size_t n, int *has_content_type);
+/* The SDP of a message into s->sdp; 0, no body (1), or an error. */
+int sipua__session_parse_sdp(sipua_session *s, const sipua_msg *m);
+
+/* prack.c */
+void sipua__prack_init(sipua_session *s);
+/* Server: the 200 may go now (no reliable 183 with SDP awaits its PRACK). */
+int sipua__prack_allows_2xx(const sipua_session *s);
+/* Server: a PRACK within the early or confirmed dialog. */
+void sipua__prack_on_request(sipua_session *s, sipua__txn *st, const sipua_msg *req);
+/* Client: a 101-199 response for early dialog d (NULL without a To tag).
+ * Returns 1 when it must not be processed further (a reliable one already
+ * seen, or out of order: RFC 3262 4), else 0. */
+int sipua__prack_client_provisional(sipua_session *s, sipua__dialog *d, const sipua_msg *resp);
+/* Client: the 2xx's SDP when a reliable provisional already carried the
+ * answer. 0: same session description (or none); 1: a different one. */
+int sipua__prack_client_2xx_sdp_differs(const sipua_session *s, const sipua_msg *resp);
+/* The session ends: the memory prack.c keeps. */
+void sipua__prack_release(sipua_session *s);
+
+/* dtmf.c */
+void sipua__dtmf_init(sipua_session *s);
+/* A received INFO, already checked against the dialog: answered here. */
+void sipua__dtmf_on_info(sipua_session *s, sipua__txn *st, const sipua_msg *req);
+/* The final response to our INFO (code), or its failure (code 0). */
+void sipua__dtmf_on_info_done(sipua_session *s, int code);
+/* The session ends: queued tones are dropped. */
+void sipua__dtmf_stop(sipua_session *s);
+
+#endif
