@@ -1,6 +1,7 @@
 /* Calls between two UA cores through the simulated network: each flow of
  * the InviteContext (accept, ring then accept, reject, cancel, no answer,
- * hang-up from either side), many times, under loss, duplication and
+ * hang-up from either side, preaccept with a reliable 183 then accept,
+ * DTMF over INFO), many times, under loss, duplication and
  * reordering. Checked: both sides see their events in protocol order, each
  * once, one final event each, with the causes the flow implies, and the
  * two sides agree on the outcome; nothing is left behind. */
@@ -24,12 +25,15 @@ typedef enum flow {
     F_REJECT,      /* B rejects 486 */
     F_CANCEL,      /* B rings; A cancels after 1 s */
     F_NO_ANSWER,   /* B never answers: its no-answer timer (5 s) rejects 480 */
+    F_PREACCEPT,   /* B preaccepts (reliable 183, RFC 3262), accepts after 1 s; B hangs up */
+    F_DTMF,        /* B accepts; A sends "12#", hangs up once B has them */
     F_COUNT
 } flow;
 
-static const char *const flow_names[] = {"accept", "ring+accept", "reject", "cancel", "no answer"};
+static const char *const flow_names[] = {"accept",    "ring+accept",      "reject", "cancel",
+                                         "no answer", "preaccept+accept", "dtmf"};
 
-#define MAX_EV 8
+#define MAX_EV 16
 
 typedef struct side_rec {
     sipua_session_event_kind ev[MAX_EV];
@@ -38,12 +42,17 @@ typedef struct side_rec {
     int code;
     int by_peer;
     sipua_session *s;
+    char tones[8]; /* dtmf: sent (A) or received (B), in order */
+    int ntones;
+    int progress_183;
 } side_rec;
 
 typedef struct call {
     flow f;
     side_rec a, b;
     sipua_time t_accept, t_cancel, t_bye; /* scheduled actions */
+    sipua_time tones_by;                  /* dtmf: A hangs up without all tones at B after this */
+    simnet *net;
 } call;
 
 typedef struct peer {
@@ -62,6 +71,10 @@ static void record(side_rec *r, const sipua_session_event *ev)
 {
     assert_true(r->n < MAX_EV);
     r->ev[r->n++] = ev->kind;
+    if (ev->kind == SIPUA_SESSION_EV_DTMF && r->ntones < (int)sizeof r->tones)
+        r->tones[r->ntones++] = ev->tone;
+    if (ev->kind == SIPUA_SESSION_EV_PROGRESS && ev->code == 183)
+        r->progress_183++;
     if (ev->kind == SIPUA_SESSION_EV_TERMINATED || ev->kind == SIPUA_SESSION_EV_FAILED ||
         ev->kind == SIPUA_SESSION_EV_CANCELED) {
         r->cause = ev->cause;
@@ -73,8 +86,9 @@ static void record(side_rec *r, const sipua_session_event *ev)
 static void on_a_event(sipua_session *s, const sipua_session_event *ev, void *user)
 {
     call *c = user;
-    (void)s;
     record(&c->a, ev);
+    if (c->f == F_DTMF && ev->kind == SIPUA_SESSION_EV_ACCEPTED)
+        assert_int_equal(sipua_session_send_dtmf(s, "12#", NULL, simnet_now(c->net)), 0);
 }
 
 static void on_b_event(sipua_session *s, const sipua_session_event *ev, void *user)
@@ -115,6 +129,11 @@ static void on_ua_event(void *user, const sipua_ua_event *ev)
     }
     case F_CANCEL: assert_int_equal(sipua_session_progress(ev->session, NULL, now), 0); break;
     case F_NO_ANSWER: break;
+    case F_PREACCEPT:
+        assert_int_equal(sipua_session_preaccept(ev->session, NULL, now), 0);
+        c->t_accept = now + 1000000;
+        break;
+    case F_DTMF: assert_int_equal(sipua_session_accept(ev->session, NULL, now), 0); break;
     default: break;
     }
 }
@@ -161,9 +180,12 @@ static void drive(world *w, sipua_time until)
                 acted = 1;
             }
             if (c->t_bye && c->t_bye <= now) {
-                sipua_session *s = c->f == F_ACCEPT ? c->a.s : c->b.s;
+                sipua_session *s = c->f == F_ACCEPT || c->f == F_DTMF ? c->a.s : c->b.s;
                 c->t_bye = 0;
-                if (s && sipua_session_is_established(s))
+                /* the DTMF flow hangs up once B has the tones (or has
+                 * waited a minute for them) */
+                int tones_wait = c->f == F_DTMF && c->b.ntones < 3 && now < c->tones_by;
+                if (s && sipua_session_is_established(s) && !tones_wait)
                     sipua_session_terminate(s, now);
                 else if (!s || !sipua_session_is_ended(s))
                     c->t_bye = now + 1000000; /* not up yet (losses): later */
@@ -212,7 +234,7 @@ typedef struct tally {
     unsigned calls, consistent, by_flow_ok[F_COUNT], by_flow[F_COUNT];
 } tally;
 
-static void fail_call(uint64_t seed, unsigned i, const call *c, const char *why)
+static void print_call(uint64_t seed, unsigned i, const call *c, const char *why)
 {
     fprintf(stderr, "seed %llu call %u (%s): %s; A:", (unsigned long long)seed, i, flow_names[c->f],
             why);
@@ -222,6 +244,11 @@ static void fail_call(uint64_t seed, unsigned i, const call *c, const char *why)
     for (int k = 0; k < c->b.n; k++)
         fprintf(stderr, " %d", c->b.ev[k]);
     fprintf(stderr, " cause %s code %d\n", sipua_cause_str(c->b.cause), c->b.code);
+}
+
+static void fail_call(uint64_t seed, unsigned i, const call *c, const char *why)
+{
+    print_call(seed, i, c, why);
     fail();
 }
 
@@ -242,6 +269,7 @@ static tally run_calls(uint64_t seed, double loss, double dup, double reorder, u
     for (unsigned i = 0; i < n; i++) {
         call *c = &w.calls[i];
         c->f = (flow)(i % F_COUNT);
+        c->net = w.net;
         char hdr[32];
         snprintf(hdr, sizeof hdr, "X-Call: %u", i);
         const char *extra[] = {hdr};
@@ -257,8 +285,12 @@ static tally run_calls(uint64_t seed, double loss, double dup, double reorder, u
             c->t_cancel = now + 1000000;
         if (c->f == F_ACCEPT)
             c->t_bye = now + 3000000;
-        if (c->f == F_RING_ACCEPT)
+        if (c->f == F_RING_ACCEPT || c->f == F_PREACCEPT)
             c->t_bye = now + 5000000;
+        if (c->f == F_DTMF) {
+            c->t_bye = now + 2000000;
+            c->tones_by = now + 60000000;
+        }
         drive(&w, now + 50000);
     }
     drive(&w, simnet_now(w.net) + 120000000); /* two minutes: every timer runs out */
@@ -299,12 +331,31 @@ static tally run_calls(uint64_t seed, double loss, double dup, double reorder, u
         case F_NO_ANSWER:
             ok = c->a.cause == SIPUA_CAUSE_UNAVAILABLE && c->b.cause == SIPUA_CAUSE_NO_ANSWER;
             break;
+        case F_PREACCEPT:
+            ok = a_acc && c->a.progress_183 == 1 && c->b.progress_183 == 1 &&
+                 has(&c->a, SIPUA_SESSION_EV_TERMINATED) &&
+                 has(&c->b, SIPUA_SESSION_EV_TERMINATED) && c->a.by_peer != c->b.by_peer;
+            break;
+        case F_DTMF:
+            ok = a_acc && has(&c->a, SIPUA_SESSION_EV_TERMINATED) &&
+                 has(&c->b, SIPUA_SESSION_EV_TERMINATED) && c->a.ntones == 3 && c->b.ntones == 3;
+            break;
         default: break;
         }
+        /* tones, whatever the network: in order, each once (INFO
+         * retransmissions absorbed), none received that was not sent */
+        if (memcmp(c->a.tones, "12#", (size_t)c->a.ntones) != 0 ||
+            memcmp(c->b.tones, "12#", (size_t)c->b.ntones) != 0 || c->b.ntones > c->a.ntones)
+            fail_call(seed, i, c, "DTMF tones out of order, repeated or unsent");
+        /* a reliable 183 is reported once on each side */
+        if (c->a.progress_183 > 1 || c->b.progress_183 > 1)
+            fail_call(seed, i, c, "a reliable 183 reported twice");
         /* under loss a request may time out; then both sides must still
          * agree and end */
         if (ok)
             t.by_flow_ok[c->f]++;
+        else if (getenv("SIPUA_SIM_VERBOSE"))
+            print_call(seed, i, c, "not the outcome of its flow");
         else if (loss == 0 && dup == 0 && reorder == 0)
             fail_call(seed, i, c, "not the outcome of its flow on a perfect network");
         t.consistent++;
