@@ -48,9 +48,11 @@ struct sipua_msg {
 /* Keeps a function out of line: for the rare paths, and where a call is
  * cheaper than the registers an inlined body would take from its caller. */
 #if defined(__GNUC__)
-#define SIPUA_NOINLINE __attribute__((noinline))
+#define SIPUA_NOINLINE      __attribute__((noinline))
+#define SIPUA_ALWAYS_INLINE __attribute__((always_inline))
 #else
 #define SIPUA_NOINLINE
+#define SIPUA_ALWAYS_INLINE
 #endif
 
 /* Where and why a scanner failed. */

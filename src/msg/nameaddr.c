@@ -105,8 +105,10 @@ static const char *token_display(const char *p, const char *end, const char **di
     }
 }
 
-static const char *nameaddr(const char *p, const char *end, sipua_nameaddr *na, int flags,
-                            sipua__fault *why)
+/* Inlined into its one caller: From and To are parsed on every message, and
+ * a call layer fewer shows in the parse benchmark. */
+SIPUA_ALWAYS_INLINE static inline const char *
+nameaddr(const char *p, const char *end, sipua_nameaddr *na, int flags, sipua__fault *why)
 {
     const int list = flags & SIPUA__NA_LIST, need_brackets = flags & SIPUA__NA_BRACKETS;
     const int parse_uri = !(flags & SIPUA__NA_URI_LATER);

@@ -585,6 +585,7 @@ static const char *fast_lines(sipua_msg *m, const char *line, const char *end, u
 {
     size_t nlen;
     sipua_hdr_id id;
+    uint32_t ln = *lineno;
     while (end - line >= 16 && (id = sipua__hdr_match(line, &nlen)) != SIPUA_HDR_OTHER) {
         const char *colon = line + nlen;
         const char *eol = nl_find(colon + 1, end);
@@ -597,10 +598,10 @@ static const char *fast_lines(sipua_msg *m, const char *line, const char *end, u
         if ((size_t)(ce - line) > m->limits.max_header_len || m->nhdrs >= m->cap)
             break;
         /* the usual "Name: value" with one SP and nothing to trim, else
-         * the general trimming */
+         * the general trimming (an empty value fails the test: the octet
+         * after the colon or the next is then the CR or LF at ce) */
         const char *vb = colon + 2, *ve = ce;
-        if (!(ce - colon > 2 && colon[1] == ' ' && (unsigned char)*vb > ' ' &&
-              (unsigned char)ce[-1] > ' ')) {
+        if (!(colon[1] == ' ' && (unsigned char)*vb > ' ' && (unsigned char)ce[-1] > ' ')) {
             vb = skip_lws(colon + 1, ce);
             ve = rtrim(vb, ce);
         }
@@ -608,13 +609,14 @@ static const char *fast_lines(sipua_msg *m, const char *line, const char *end, u
         h->name = mkstr(line, colon);
         h->value = mkstr(vb, ve);
         h->id = id;
-        h->line = ++*lineno;
+        h->line = ++ln;
         if (!m->first[id])
             m->first[id] = (uint16_t)m->nhdrs;
         if ((unsigned)(id - 1) < SIPUA_HDR_RECORD_ROUTE)
             eager(m, h);
         line = eol + 1;
     }
+    *lineno = ln;
     return line;
 }
 
