@@ -11,7 +11,7 @@
 
 static void answer_usage(FILE *out)
 {
-    fputs("usage: sipua answer [--listen SPEC]... [--mode accept|reject[=CODE]|ring]\n"
+    fputs("usage: sipua answer [--listen SPEC]... [--mode accept|preaccept|reject[=CODE]|ring]\n"
           "                    [--ring S] [--calls N] [--hangup-after S]\n"
           "                    [--cert FILE --key FILE] [--json] [--ladder]\n"
           "\n"
@@ -20,6 +20,8 @@ static void answer_usage(FILE *out)
           "  --listen SPEC     TRANSPORT:HOST:PORT (udp:127.0.0.1:5060 by default;\n"
           "                    port 0 picks a free one); repeatable\n"
           "  --mode M          accept (default): ring --ring seconds, then 200 OK;\n"
+          "                    preaccept: 183 with the SDP answer (reliable when the\n"
+          "                    caller offers 100rel, RFC 3262), then 200 after --ring;\n"
           "                    reject[=CODE]: a final response, 480 by default;\n"
           "                    ring: 180 and never answer (the caller cancels, or the\n"
           "                    no-answer timer rejects after 60 s)\n"
@@ -37,7 +39,7 @@ static void answer_usage(FILE *out)
           out);
 }
 
-typedef enum mode { MODE_ACCEPT, MODE_REJECT, MODE_RING } mode;
+typedef enum mode { MODE_ACCEPT, MODE_PREACCEPT, MODE_REJECT, MODE_RING } mode;
 
 #define MAX_LIVE 1024
 
@@ -164,6 +166,13 @@ static void on_ua_event(void *user, const sipua_ua_event *ev)
         break;
     }
     case MODE_RING: sipua_session_progress(s, NULL, now); break;
+    case MODE_PREACCEPT: {
+        sipua_session_preaccept(s, NULL, now);
+        action *a = action_new(r, s);
+        if (a)
+            sipua_io_after(r->io, (uint64_t)(r->ring * 1000), do_accept, a);
+        break;
+    }
     case MODE_ACCEPT:
         if (r->ring > 0) {
             sipua_session_progress(s, NULL, now);
@@ -265,6 +274,8 @@ int cmd_answer(int argc, char **argv)
                 r.m = MODE_ACCEPT;
             } else if (!strcmp(v, "ring")) {
                 r.m = MODE_RING;
+            } else if (!strcmp(v, "preaccept")) {
+                r.m = MODE_PREACCEPT;
             } else if (!strncmp(v, "reject", 6) && (v[6] == 0 || v[6] == '=')) {
                 r.m = MODE_REJECT;
                 if (v[6] == '=') {
@@ -277,8 +288,10 @@ int cmd_answer(int argc, char **argv)
                     r.reject_code = (int)code;
                 }
             } else {
-                fprintf(stderr, "sipua answer: unknown mode '%s' (accept, reject[=CODE], ring)\n",
-                        v);
+                fprintf(
+                    stderr,
+                    "sipua answer: unknown mode '%s' (accept, preaccept, reject[=CODE], ring)\n",
+                    v);
                 return EXIT_USAGE;
             }
             i++;

@@ -14,6 +14,7 @@
 static void call_usage(FILE *out)
 {
     fputs("usage: sipua call TARGET [--header H]... [--no-sdp] [--anonymous]\n"
+          "                  [--dtmf TONES [--dtmf-duration MS] [--dtmf-gap MS]]\n"
           "                  [--hangup-after S] [--cancel-after S] [--listen SPEC]\n"
           "                  [--transport udp|tcp|tls|ws|wss] [--ca FILE] [--insecure]\n"
           "                  [--json] [--ladder]\n"
@@ -23,6 +24,10 @@ static void call_usage(FILE *out)
           "  --header H        add the header line H (\"Name: value\") to the INVITE\n"
           "  --no-sdp          INVITE without an offer (the offer comes in the 200)\n"
           "  --anonymous       From \"Anonymous\", Privacy: id (RFC 3323)\n"
+          "  --dtmf TONES      once answered, send the tones (0-9 A-D # *, ',' a 2 s pause)\n"
+          "                    by INFO, one after the other\n"
+          "  --dtmf-duration MS  each tone's duration (default 100, 70 to 6000)\n"
+          "  --dtmf-gap MS     the gap between tones (default 500, at least 50)\n"
           "  --hangup-after S  send BYE S seconds after the call is answered\n"
           "                    (default: stay until the peer hangs up or SIGINT)\n"
           "  --cancel-after S  CANCEL the call if it is not answered after S seconds\n"
@@ -48,6 +53,8 @@ typedef struct call_run {
     sipua_invite_opts opts;
     const char *headers[MAX_HEADERS];
     double hangup_after, cancel_after; /* < 0: not asked */
+    const char *dtmf;
+    sipua_dtmf_opts dtmf_opts;
     sipua_session *s;
     int answered, ended, ok;
     int interrupted;
@@ -85,6 +92,11 @@ static void on_session(sipua_session *s, const sipua_session_event *ev, void *us
     switch (ev->kind) {
     case SIPUA_SESSION_EV_ACCEPTED:
         r->answered = 1;
+        if (r->dtmf) {
+            int e = sipua_session_send_dtmf(s, r->dtmf, &r->dtmf_opts, now);
+            if (e)
+                fprintf(stderr, "sipua call: cannot send DTMF: %s\n", sipua_strerror(e));
+        }
         if (r->hangup_after >= 0)
             sipua_io_after(r->io, (uint64_t)(r->hangup_after * 1000), hangup_now, r);
         break;
@@ -188,6 +200,7 @@ int cmd_call(int argc, char **argv)
     call_run r;
     memset(&r, 0, sizeof r);
     sipua_invite_opts_init(&r.opts);
+    sipua_dtmf_opts_init(&r.dtmf_opts);
     r.hangup_after = r.cancel_after = -1;
     const char *target = NULL, *topt = NULL, *ca = NULL, *listen = NULL;
     int json = 0, ladder = 0, insecure = 0;
@@ -196,8 +209,9 @@ int cmd_call(int argc, char **argv)
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = !strcmp(a, "--header") || !strcmp(a, "--hangup-after") ||
-                    !strcmp(a, "--cancel-after") || !strcmp(a, "--listen") ||
-                    !strcmp(a, "--transport") || !strcmp(a, "--ca");
+                    !strcmp(a, "--dtmf") || !strcmp(a, "--dtmf-duration") ||
+                    !strcmp(a, "--dtmf-gap") || !strcmp(a, "--cancel-after") ||
+                    !strcmp(a, "--listen") || !strcmp(a, "--transport") || !strcmp(a, "--ca");
         if (takes && !v) {
             fprintf(stderr, "sipua call: %s needs a value\n", a);
             return EXIT_USAGE;
@@ -225,6 +239,29 @@ int cmd_call(int argc, char **argv)
         } else if (!strcmp(a, "--hangup-after")) {
             if (parse_seconds(a, v, &r.hangup_after))
                 return EXIT_USAGE;
+            i++;
+        } else if (!strcmp(a, "--dtmf")) {
+            if (!*v || strspn(v, "0123456789ABCDabcd#*,") != strlen(v)) {
+                fprintf(stderr, "sipua call: bad --dtmf '%s' (0-9, A-D, #, *, and ',' to pause)\n",
+                        v);
+                return EXIT_USAGE;
+            }
+            r.dtmf = v;
+            i++;
+        } else if (!strcmp(a, "--dtmf-duration") || !strcmp(a, "--dtmf-gap")) {
+            char *end;
+            errno = 0;
+            long ms = strtol(v, &end, 10);
+            int dur = !strcmp(a, "--dtmf-duration");
+            if (!*v || *end || errno || (dur ? (ms < 70 || ms > 6000) : (ms < 50 || ms > 60000))) {
+                fprintf(stderr, "sipua call: bad %s '%s' (%s)\n", a, v,
+                        dur ? "70 to 6000 ms" : "50 to 60000 ms");
+                return EXIT_USAGE;
+            }
+            if (dur)
+                r.dtmf_opts.duration_ms = (int)ms;
+            else
+                r.dtmf_opts.inter_tone_gap_ms = (int)ms;
             i++;
         } else if (!strcmp(a, "--cancel-after")) {
             if (parse_seconds(a, v, &r.cancel_after))

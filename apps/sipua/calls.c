@@ -208,7 +208,9 @@ void calls_trace(calls *c, int outgoing, const sipua_endpoint *peer, const char 
                  cs ? (int)cs->method_str.len : 0, cs ? cs->method_str.p : "");
     }
     sipua_str body = sipua_msg_body(c->scratch);
-    if (body.len && strlen(r->label) + 6 < sizeof r->label)
+    sipua_media_type mt;
+    if (body.len && strlen(r->label) + 6 < sizeof r->label &&
+        sipua_msg_content_type(c->scratch, &mt) == 0 && sipua_str_caseeq(mt.subtype, "sdp"))
         strcat(r->label, " +SDP");
 }
 
