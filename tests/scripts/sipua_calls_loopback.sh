@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# sipua against sipua: `sipua call` to `sipua answer` on 127.0.0.1 over each
+# switched-on transport (UDP, TCP, TLS, WS, WSS; TLS and WSS with the test
+# CA: answer has --cert/--key, call verifies with --ca). sipua answer listens
+# on port 0 (--calls 1 --json) and the port is read from its output. Flows:
+#   accept   answer --mode accept, call --hangup-after 0.5: both exit 0;
+#            call: [progress...] accepted terminated (by us); answer:
+#            [progress...] accepted terminated (by the peer)
+#   callee   answer --hangup-after 0.5: call exits 0, terminated by the peer
+#   reject   answer --mode reject=486: call exits 1..123 naming Busy, both
+#            report [progress...] failed
+#   cancel   answer --mode ring, call --cancel-after 0.5: call exits 1..123
+#            naming Canceled, both report [progress...] canceled
+#   dtmf     call --dtmf 12 --hangup-after 2: answer reports dtmf 1 then 2
+#            between accepted and terminated, and so does call (not run
+#            while `sipua call --help` does not list --dtmf)
+# sipua answer must exit 0 once its one call has ended. Processes are
+# stopped by PID and every wait is bounded.
+#
+# Skipped (exit 77) while `sipua call` or `sipua answer` does not exist.
+# SIPUA_CALLS_LOOPBACK_TRANSPORTS overrides the transports ("udp tcp").
+# Exit 0 all passed, 1 any failure, 77 skipped.
+
+# Functions below run indirectly.
+# shellcheck disable=SC2317
+set -uo pipefail
+# shellcheck source=SCRIPTDIR/../interop/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../interop/lib.sh"
+
+TRANSPORTS=(udp tcp tls ws wss)
+
+interop_init sipua_calls_loopback
+need_sipua_command call
+need_sipua_command answer
+switched_on SIPUA_CALLS_LOOPBACK_TRANSPORTS "${TRANSPORTS[@]}"
+transports=("${TRANSPORTS_ON[@]}")
+need_program openssl openssl
+test_ca || fail "cannot make the test CA"
+log "transports: ${transports[*]}"
+
+SIPUA_TIMEOUT=10
+export SIPUA_TIMEOUT
+
+# json_check FILE EVENTS_REGEX [TONES [TERMINATED_REGEX]]: the session events
+# (progress, accepted, terminated, failed, canceled, dtmf) among the JSON
+# lines of FILE have time and session, and their names, space-separated,
+# match EVENTS_REGEX in full; the dtmf tones are TONES (space-separated, -
+# for no check); the terminated event matches TERMINATED_REGEX
+# (case-insensitive, - for no check). Other lines and events are ignored.
+json_check()
+{
+    python3 - "$@" <<'PY'
+import json, re, sys
+path, events_re = sys.argv[1], sys.argv[2]
+tones = sys.argv[3] if len(sys.argv) > 3 else "-"
+term_re = sys.argv[4] if len(sys.argv) > 4 else "-"
+objs, bad = [], []
+for line in open(path, errors="replace"):
+    line = line.strip()
+    if not line.startswith("{"):
+        continue
+    try:
+        objs.append(json.loads(line))
+    except ValueError as e:
+        bad.append("not JSON (%s): %s" % (e, line))
+SESSION_EVENTS = {"progress", "accepted", "terminated", "failed", "canceled", "dtmf"}
+objs = [o for o in objs if isinstance(o, dict) and o.get("event") in SESSION_EVENTS]
+for o in objs:
+    missing = [k for k in ("time", "session") if k not in o]
+    if missing:
+        bad.append("no %s in %s" % (", ".join(missing), json.dumps(o)))
+names = " ".join(str(o.get("event")) for o in objs)
+print("events: %s" % (names or "(none)"))
+if not re.fullmatch(events_re, names):
+    bad.append("events '%s' do not match /%s/" % (names, events_re))
+if tones != "-":
+    got = []
+    for o in objs:
+        if o.get("event") == "dtmf":
+            t = next((o[k] for k in ("tone", "tones", "digit", "signal") if k in o), None)
+            got.append(str(t))
+    if got != tones.split():
+        bad.append("dtmf tones %s, want %s" % (got, tones.split()))
+if term_re != "-":
+    terms = [json.dumps(o) for o in objs if o.get("event") == "terminated"]
+    if not any(re.search(term_re, t, re.I) for t in terms):
+        bad.append("terminated event %s does not match /%s/" % (terms, term_re))
+for b in bad:
+    print("  " + b)
+sys.exit(1 if bad else 0)
+PY
+}
+
+PROBLEMS=()
+problem() { PROBLEMS+=("$*"); echo "PROBLEM: $*"; }
+flow_end()
+{
+    local what=$1 out=$2 p
+    if ((${#PROBLEMS[@]} == 0)); then
+        INTEROP_PASSED=$((INTEROP_PASSED + 1))
+        log "PASS  $what"
+        [[ -n ${INTEROP_VERBOSE:-} ]] && sed 's/^/      /' "$out"
+    else
+        INTEROP_FAILED=$((INTEROP_FAILED + 1))
+        log "FAIL  $what"
+        for p in "${PROBLEMS[@]}"; do echo "      - $p"; done
+        tail -n 60 "$out" | sed 's/^/      | /'
+    fi
+    PROBLEMS=()
+}
+
+exit_ok()
+{
+    local want=$1 rc=$2
+    if [[ $want == 0 ]]; then
+        ((rc == 0))
+    else
+        ((rc >= 1 && rc <= 123))
+    fi
+}
+
+# listening_port FILE T: the port of the T listener sipua printed, as
+# "listening on T:HOST:PORT" or as a JSON "listening" event.
+listening_port()
+{
+    python3 - "$@" <<'PY'
+import json, re, sys
+path, t = sys.argv[1], sys.argv[2]
+for line in open(path, errors="replace"):
+    line = line.strip()
+    m = re.match(r"listening on (\w+):.*:(\d+)$", line)
+    if m and m.group(1).lower() == t:
+        print(m.group(2)); sys.exit(0)
+    if line.startswith("{"):
+        try:
+            o = json.loads(line)
+        except ValueError:
+            continue
+        if o.get("event") == "listening" and str(o.get("transport", "")).lower() == t:
+            print(o["port"]); sys.exit(0)
+sys.exit(1)
+PY
+}
+
+# answer_up NAME T ANSWER_ARGS...: sipua answer on T:127.0.0.1:0 (with the
+# test certificate for tls and wss); sets APORT from its output.
+answer_up()
+{
+    local name=$1 t=$2 deadline
+    shift 2
+    local -a tls=()
+    [[ $t == tls || $t == wss ]] && tls=(--cert "$CA_DIR/server-chain.pem" --key "$CA_DIR/server.key")
+    peer_start "$name" "$SIPUA_BIN" answer --listen "$t:127.0.0.1:0" "${tls[@]}" --calls 1 --json "$@"
+    deadline=$((SECONDS + 10))
+    until APORT=$(listening_port "${PEER_LOG[$name]}" "$t"); do
+        if ! peer_alive "$name" || ((SECONDS >= deadline)); then
+            APORT=
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+# loop_flow NAME T WANT_EXIT CALL_EVENTS CALL_TONES CALL_TERM CAUSE_RE
+#           ANSWER_EVENTS ANSWER_TONES ANSWER_TERM -- ANSWER_ARGS... -- CALL_ARGS...
+loop_flow()
+{
+    local name=$1 t=$2 want=$3 cev=$4 ctones=$5 cterm=$6 cause=$7 aev=$8 atones=$9 aterm=${10}
+    shift 11
+    local -a aargs=() cargs=()
+    while (($# > 0)) && [[ $1 != -- ]]; do aargs+=("$1"); shift; done
+    shift
+    cargs=("$@")
+    local -a tls=()
+    [[ $t == tls || $t == wss ]] && tls=(--ca "$CA_DIR/ca.pem")
+    local rc
+    if ! answer_up "answer_$name" "$t" "${aargs[@]}"; then
+        problem "sipua answer did not print a $t listener"
+        peer_log_tail "answer_$name" 20
+        peer_stop "answer_$name" 2 >/dev/null
+        return
+    fi
+    sipua_run "call_$name" call "sip:bob@127.0.0.1:$APORT" --transport "$t" "${tls[@]}" --json \
+        "${cargs[@]}"
+    rc=$?
+    exit_ok "$want" "$rc" || problem "sipua call exited $rc, want $([[ $want == 0 ]] && echo 0 || echo 1..123)"
+    if [[ $cause != - ]] && ! grep -Eqi -- "$cause" "$SCRATCH/call_$name.out"; then
+        problem "sipua call's output does not name the cause /$cause/"
+    fi
+    json_check "$SCRATCH/call_$name.out" "$cev" "$ctones" "$cterm" || problem "sipua call's JSON events"
+    peer_wait_exit "answer_$name" 10
+    rc=$?
+    if ((rc == 124)); then
+        problem "sipua answer --calls 1 still running 10 s after the call"
+        peer_stop "answer_$name" 2 >/dev/null
+    elif ((rc != 0)); then
+        problem "sipua answer exited $rc, want 0"
+    fi
+    echo "----- sipua answer ${aargs[*]} -----"
+    sed 's/^/  | /' "${PEER_LOG[answer_$name]}"
+    json_check "${PEER_LOG[answer_$name]}" "$aev" "$atones" "$aterm" || problem "sipua answer's JSON events"
+}
+
+CALL_HELP=$(timeout 5 "$SIPUA_BIN" call --help 2>&1 </dev/null)
+call_has() { grep -q -- "$1\b" <<<"$CALL_HELP"; }
+
+P='(progress )*'
+for t in "${transports[@]}"; do
+    T=${t^^}
+    out=$SCRATCH/accept_$t.check
+    loop_flow "accept_$t" "$t" 0 "${P}accepted terminated" - '"by": *"(us|local)"' - \
+        "${P}accepted terminated" - '"by": *"(peer|remote)"' -- --mode accept -- \
+        --hangup-after 0.5 >"$out" 2>&1
+    flow_end "$T call -> answer, caller hangs up: both exit 0, events in order" "$out"
+
+    out=$SCRATCH/callee_$t.check
+    SIPUA_TIMEOUT=5 loop_flow "callee_$t" "$t" 0 "${P}accepted terminated" - '"by": *"(peer|remote)"' - \
+        "${P}accepted terminated" - '"by": *"(us|local)"' -- --hangup-after 0.5 -- >"$out" 2>&1
+    flow_end "$T call -> answer --hangup-after 0.5: call exits 0, terminated by the peer" "$out"
+
+    out=$SCRATCH/reject_$t.check
+    loop_flow "reject_$t" "$t" fail "${P}failed" - - busy "${P}failed" - - -- \
+        --mode reject=486 -- >"$out" 2>&1
+    flow_end "$T call -> answer --mode reject=486: call fails naming Busy, both report failed" "$out"
+
+    out=$SCRATCH/cancel_$t.check
+    loop_flow "cancel_$t" "$t" fail "${P}canceled" - - cancel "${P}canceled" - - -- \
+        --mode ring -- --cancel-after 0.5 >"$out" 2>&1
+    flow_end "$T call --cancel-after 0.5 -> answer --mode ring: both report canceled" "$out"
+
+    what="$T call --dtmf 12 -> answer: dtmf 1, 2 on both sides"
+    if call_has --dtmf; then
+        out=$SCRATCH/dtmf_$t.check
+        loop_flow "dtmf_$t" "$t" 0 "${P}accepted dtmf dtmf terminated" '1 2' - - \
+            "${P}accepted dtmf dtmf terminated" '1 2' - -- --mode accept -- \
+            --dtmf 12 --dtmf-duration 100 --dtmf-gap 100 --hangup-after 2 >"$out" 2>&1
+        flow_end "$what" "$out"
+    else
+        log "NOT RUN  $what (sipua call has no --dtmf yet)"
+    fi
+done
+
+finish
