@@ -16,6 +16,7 @@ static void call_usage(FILE *out)
     fputs("usage: sipua call TARGET [--header H]... [--no-sdp] [--anonymous]\n"
           "                  [--dtmf TONES [--dtmf-duration MS] [--dtmf-gap MS]]\n"
           "                  [--hangup-after S] [--cancel-after S] [--listen SPEC]\n"
+          "                  [--await-connection S]\n"
           "                  [--transport udp|tcp|tls|ws|wss] [--ca FILE] [--insecure]\n"
           "                  [--json] [--ladder]\n"
           "\n"
@@ -32,6 +33,10 @@ static void call_usage(FILE *out)
           "                    (default: stay until the peer hangs up or SIGINT)\n"
           "  --cancel-after S  CANCEL the call if it is not answered after S seconds\n"
           "  --listen SPEC     our address, TRANSPORT:HOST:PORT (default: a free UDP port)\n"
+          "  --await-connection S  wait up to S seconds for a peer to connect to the\n"
+          "                    stream listener (--listen tcp:, tls:, ws:, wss:), then call\n"
+          "                    TARGET over that connection, its host left unresolved: how\n"
+          "                    a WebSocket client such as SIP.js is reached (RFC 7118 5)\n"
           "  --transport T     default: the URI's ;transport=, tls for sips:, else udp\n"
           "  --ca FILE         trust the CAs in FILE for TLS and WSS\n"
           "  --insecure        do not verify the server's certificate\n"
@@ -55,6 +60,8 @@ typedef struct call_run {
     double hangup_after, cancel_after; /* < 0: not asked */
     const char *dtmf;
     sipua_dtmf_opts dtmf_opts;
+    double await; /* < 0: call at once */
+    int started;
     sipua_session *s;
     int answered, ended, ok;
     int interrupted;
@@ -117,6 +124,9 @@ static void on_session(sipua_session *s, const sipua_session_event *ev, void *us
 static void start_call(sipua_io *io, void *arg)
 {
     call_run *r = arg;
+    if (r->started)
+        return;
+    r->started = 1;
     sipua_time now = sipua_io_now(io);
     int e = sipua_invite(sipua_io_ua(io), r->target, &r->to, &r->opts, on_session, r, now, &r->s);
     if (e) {
@@ -150,6 +160,26 @@ static void on_interrupt(sipua_io *io, int signum)
     r->interrupted = 1;
     sipua_session_terminate(r->s, sipua_io_now(io));
     sipua_io_after(io, 5000, stop_soon, r);
+}
+
+/* --await-connection: the first peer that connects is called. */
+static void on_accepted(void *user, const sipua_endpoint *remote)
+{
+    call_run *r = user;
+    if (r->started || r->await < 0)
+        return;
+    r->to = *remote;
+    start_call(r->io, r);
+}
+
+static void await_timeout(sipua_io *io, void *arg)
+{
+    call_run *r = arg;
+    if (r->started)
+        return;
+    fprintf(stderr, "sipua call: no connection within %.3g s\n", r->await);
+    r->started = 1;
+    sipua_io_stop(io);
 }
 
 static void on_trace(void *user, int outgoing, const sipua_endpoint *peer, const char *msg,
@@ -201,7 +231,7 @@ int cmd_call(int argc, char **argv)
     memset(&r, 0, sizeof r);
     sipua_invite_opts_init(&r.opts);
     sipua_dtmf_opts_init(&r.dtmf_opts);
-    r.hangup_after = r.cancel_after = -1;
+    r.hangup_after = r.cancel_after = r.await = -1;
     const char *target = NULL, *topt = NULL, *ca = NULL, *listen = NULL;
     int json = 0, ladder = 0, insecure = 0;
     size_t nh = 0;
@@ -209,9 +239,10 @@ int cmd_call(int argc, char **argv)
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = !strcmp(a, "--header") || !strcmp(a, "--hangup-after") ||
-                    !strcmp(a, "--dtmf") || !strcmp(a, "--dtmf-duration") ||
-                    !strcmp(a, "--dtmf-gap") || !strcmp(a, "--cancel-after") ||
-                    !strcmp(a, "--listen") || !strcmp(a, "--transport") || !strcmp(a, "--ca");
+                    !strcmp(a, "--await-connection") || !strcmp(a, "--dtmf") ||
+                    !strcmp(a, "--dtmf-duration") || !strcmp(a, "--dtmf-gap") ||
+                    !strcmp(a, "--cancel-after") || !strcmp(a, "--listen") ||
+                    !strcmp(a, "--transport") || !strcmp(a, "--ca");
         if (takes && !v) {
             fprintf(stderr, "sipua call: %s needs a value\n", a);
             return EXIT_USAGE;
@@ -262,6 +293,10 @@ int cmd_call(int argc, char **argv)
                 r.dtmf_opts.duration_ms = (int)ms;
             else
                 r.dtmf_opts.inter_tone_gap_ms = (int)ms;
+            i++;
+        } else if (!strcmp(a, "--await-connection")) {
+            if (parse_seconds(a, v, &r.await))
+                return EXIT_USAGE;
             i++;
         } else if (!strcmp(a, "--cancel-after")) {
             if (parse_seconds(a, v, &r.cancel_after))
@@ -325,8 +360,12 @@ int cmd_call(int argc, char **argv)
         fprintf(stderr, "sipua call: bad listen spec '%s' (TRANSPORT:HOST:PORT)\n", listen);
         return EXIT_USAGE;
     }
-    char ip[SIPUA_HOST_MAX];
-    if (resolve_host(&u, ip, sizeof ip) != 0)
+    if (r.await >= 0 && (!listen || lep.transport == SIPUA_TRANSPORT_UDP)) {
+        fprintf(stderr, "sipua call: --await-connection needs --listen on tcp, tls, ws or wss\n");
+        return EXIT_USAGE;
+    }
+    char ip[SIPUA_HOST_MAX] = "0.0.0.0";
+    if (r.await < 0 && resolve_host(&u, ip, sizeof ip) != 0)
         return EXIT_FAIL;
     uint16_t port = u.port                     ? u.port
                     : t == SIPUA_TRANSPORT_TLS ? 5061
@@ -340,13 +379,15 @@ int cmd_call(int argc, char **argv)
     cfg.ca_file = ca;
     cfg.verify_peer = !insecure;
     cfg.trace = ladder ? on_trace : NULL;
+    cfg.accepted = on_accepted;
     if (sipua_io_new(&cfg, NULL, &r, &r.io) != 0) {
         fprintf(stderr, "sipua call: cannot start (TLS setup failed)\n");
         return EXIT_FAIL;
     }
     calls_init(&r.out, sipua_io_now(r.io), json, ladder);
-    int e = listen ? sipua_io_listen(r.io, listen, NULL) : 0;
-    if (!e && (!listen || lep.transport != t))
+    sipua_endpoint bound;
+    int e = listen ? sipua_io_listen(r.io, listen, &bound) : 0;
+    if (!e && r.await < 0 && (!listen || lep.transport != t))
         e = sipua_io_prepare_client(r.io, t, ip);
     if (e) {
         fprintf(stderr, "sipua call: %s\n", sipua_io_last_error(r.io));
@@ -357,7 +398,24 @@ int cmd_call(int argc, char **argv)
     g_run = &r;
     sipua_io_on_signal(r.io, SIGINT, on_interrupt);
     sipua_io_on_signal(r.io, SIGTERM, on_interrupt);
-    sipua_io_after(r.io, 0, start_call, &r);
+    if (r.await >= 0) {
+        /* the listening line, as sipua answer prints it, then the wait */
+        char tn[8];
+        snprintf(tn, sizeof tn, "%s", sipua_transport_name(bound.transport));
+        for (char *c = tn; *c; c++)
+            *c = (char)(*c | 0x20);
+        if (json)
+            printf("{\"event\":\"listening\",\"transport\":\"%s\",\"host\":\"%s\",\"port\":%u}\n",
+                   tn, bound.host, (unsigned)bound.port);
+        else
+            printf(strchr(bound.host, ':') ? "listening on %s:[%s]:%u\n"
+                                           : "listening on %s:%s:%u\n",
+                   tn, bound.host, (unsigned)bound.port);
+        fflush(stdout);
+        sipua_io_after(r.io, (uint64_t)(r.await * 1000), await_timeout, &r);
+    } else {
+        sipua_io_after(r.io, 0, start_call, &r);
+    }
     sipua_io_run(r.io);
     if (r.s)
         sipua_session_unref(r.s);

@@ -41,6 +41,11 @@ typedef struct sipua_io_config {
      * trace), with the user pointer given to sipua_io_new() */
     void (*trace)(void *user, int outgoing, const sipua_endpoint *peer, const char *msg,
                   size_t len);
+    /* optional: a stream connection was accepted on a listener; `remote`
+     * carries its transport, address and the UA's number for it (conn), so
+     * that requests can be sent back over it (a WebSocket client such as
+     * SIP.js is reachable no other way, RFC 7118 5) */
+    void (*accepted)(void *user, const sipua_endpoint *remote);
 } sipua_io_config;
 
 #define SIPUA_IO_CONFIG_VERSION 1u

@@ -696,6 +696,8 @@ static void on_connection(uv_stream_t *server, int status)
     if (!c->tls)
         c->ready = 1;
     uv_read_start((uv_stream_t *)&c->tcp, alloc_stream, on_read);
+    if (io->cfg.accepted)
+        io->cfg.accepted(io->user, &c->remote);
 }
 
 /* ------------------------------------------------------------------ */

@@ -333,7 +333,7 @@ check "$T: SIP.js rings and accepts, sipua hangs up: exit 0" \
     'connected waiting invite progress Establishing (remote_sdp )?Established accepted bye Terminated result( disconnected)?' \
     bye '"from": ?"peer"' result '"by": ?"peer"'
 check "$T: sipua call: progress 180, accepted, terminated by us, exit 0" \
-    sipua_result racc_call 0 '(listening )?invite progress accepted (hangup )?terminated' \
+    sipua_result racc_call 0 '(listening )?invite (progress )+accepted (hangup )?terminated' \
     progress '"code": ?180' terminated '"by": ?"us"'
 
 rflow rbye "" "--hangup-after 0.5"
