@@ -26,6 +26,8 @@
 # call ended):
 #   call_uac_basic.xml       --mode accept: events [progress...] accepted
 #                            terminated (by the remote side)
+#   call_uac_callee_bye.xml  --mode accept --hangup-after 0.5: the BYE
+#                            reaches SIPp; terminated by us
 #   call_uac_reject.xml      --mode reject=486 (and, over UDP, reject=603):
 #                            that code in SIPp's trace; events
 #                            [progress...] failed
@@ -320,6 +322,11 @@ for t in "${transports[@]}"; do
     sipp_calls_sipua "ans_accept_$t" "$t" call_uac_basic.xml "${P}accepted terminated" - \
         'remote|peer' -- --mode accept >"$out" 2>&1
     flow_end "$T SIPp INVITE -> answer --mode accept: 200 with PCMU, ACK, BYE from SIPp, exit 0" "$out"
+
+    out=$SCRATCH/ans_hangup_$t.check
+    sipp_calls_sipua "ans_hangup_$t" "$t" call_uac_callee_bye.xml "${P}accepted terminated" - \
+        '"by": *"(us|local)"' -- --mode accept --hangup-after 0.5 >"$out" 2>&1
+    flow_end "$T SIPp INVITE -> answer --hangup-after 0.5: BYE to SIPp's Contact, terminated by us" "$out"
 
     for code in 486 603; do
         [[ $code == 603 && $t != udp ]] && continue
