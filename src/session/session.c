@@ -363,6 +363,9 @@ static void next_hop_endpoint(const sipua_session *s, sipua_str uri_text, sipua_
     uint16_t port = u.port ? u.port : (t == SIPUA_TRANSPORT_TLS ? 5061 : 5060);
     if (strcmp(host, s->peer.host) == 0 && port == s->peer.port && t == s->peer.transport)
         return; /* the same peer: keep its connection */
+    if (t == s->peer.transport && t != SIPUA_TRANSPORT_UDP && strcmp(host, s->peer.host) == 0)
+        return; /* a stream client's Contact names a port it may not listen on: the
+                   connection it opened is the way back (RFC 5923's reuse) */
     sipua_endpoint_set(ep, t, host, port, 0);
 }
 
