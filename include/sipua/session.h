@@ -191,7 +191,8 @@ SIPUA_EXTERN int sipua_session_accept(sipua_session *s, const sipua_answer_opts 
  * A sipua_session_accept() made while the reliable 183 awaits its PRACK
  * returns 0 and its 200 goes when the PRACK arrives (RFC 3262 3: no 2xx
  * before the PRACK of a reliable provisional that carried SDP); the
- * accepted event fires then. Emits progress (code 183). Options: only
+ * accepted event fires then, and another accept meanwhile is
+ * SIPUA_ESTATE. Emits progress (code 183). Options: only
  * extra_headers. SIPUA_EINVAL (a bad extra header), SIPUA_ESTATE (not an
  * incoming session waiting for its answer, or preaccepted already). When
  * nothing in the offer is acceptable the INVITE is answered 488 and the
