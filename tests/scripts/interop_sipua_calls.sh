@@ -13,7 +13,7 @@
 #   call_uas_ring_cancel.xml --cancel-after 1: exit 1..123, "cancel" in the
 #                            output; events [progress...] canceled
 #   call_uas_dtmf.xml        --dtmf 12# (duration and gap 100 ms)
-#                            --hangup-after 3: exit 0; events accepted,
+#                            --hangup-after 1.5: exit 0; events accepted,
 #                            three dtmf (tones 1 2 #), terminated
 #   call_uas_late_offer.xml  --no-sdp --hangup-after 1: exit 0
 # and, over UDP only, call_uas_accept.xml again with --anonymous and two
@@ -275,7 +275,7 @@ for t in "${transports[@]}"; do
     if call_has --dtmf; then
         out=$SCRATCH/dtmf_$t.check
         sipua_calls_sipp "dtmf_$t" "$t" call_uas_dtmf.xml 0 "${P}accepted dtmf dtmf dtmf terminated" \
-            - '1 2 #' - -- --dtmf '12#' --dtmf-duration 100 --dtmf-gap 100 --hangup-after 3 --json \
+            - '1 2 #' - -- --dtmf '12#' --dtmf-duration 100 --dtmf-gap 100 --hangup-after 1.5 --json \
             >"$out" 2>&1
         flow_end "$what" "$out"
     else

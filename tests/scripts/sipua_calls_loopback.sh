@@ -11,7 +11,7 @@
 #            report [progress...] failed
 #   cancel   answer --mode ring, call --cancel-after 0.5: call exits 1..123
 #            naming Canceled, both report [progress...] canceled
-#   dtmf     call --dtmf 12 --hangup-after 2: answer reports dtmf 1 then 2
+#   dtmf     call --dtmf 12 --hangup-after 1.5: answer reports dtmf 1 then 2
 #            between accepted and terminated, and so does call (not run
 #            while `sipua call --help` does not list --dtmf)
 # sipua answer must exit 0 once its one call has ended. Processes are
@@ -233,7 +233,7 @@ for t in "${transports[@]}"; do
         out=$SCRATCH/dtmf_$t.check
         loop_flow "dtmf_$t" "$t" 0 "${P}accepted dtmf dtmf terminated" '1 2' - - \
             "${P}accepted dtmf dtmf terminated" '1 2' - -- --mode accept -- \
-            --dtmf 12 --dtmf-duration 100 --dtmf-gap 100 --hangup-after 2 >"$out" 2>&1
+            --dtmf 12 --dtmf-duration 100 --dtmf-gap 100 --hangup-after 1.5 >"$out" 2>&1
         flow_end "$what" "$out"
     else
         log "NOT RUN  $what (sipua call has no --dtmf yet)"
