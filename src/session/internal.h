@@ -49,6 +49,7 @@ struct sipua_session {
     int refs;
     uint64_t id;
     sipua__session_host host;
+    sipua_allocator alloc; /* a copy: the application may release the session after the UA */
     sipua_direction dir;
     sipua__session_state st;
     sipua_session_cb cb;

@@ -166,6 +166,8 @@ static sipua_session *session_new(const sipua__session_host *host, uint64_t id, 
     sipua__dtmf_init(s);
     s->id = id;
     s->host = *host;
+    s->alloc = *host->alloc;
+    s->host.alloc = &s->alloc;
     s->dir = dir;
     s->invite = sipua_msg_new(NULL, host->alloc);
     s->sdp = sipua_sdp_new(NULL, host->alloc);
@@ -195,12 +197,16 @@ static void timers_stop(sipua_session *s)
     sipua__timer_cancel(s->host.timers, &s->t_dtmf);
 }
 
-void sipua_session_unref(sipua_session *s)
+/* What the session holds in the UA (its dialogs, its timers), given back
+ * once: when its work is over, or at the last reference, whichever comes
+ * first; after that the session touches nothing of the UA's, so the
+ * application may release it after the UA is gone. */
+void sipua__session_release(sipua_session *s)
 {
-    if (!s || --s->refs > 0)
+    if (s->detached)
         return;
     timers_stop(s);
-    if (!s->detached && s->host.dialogs) {
+    if (s->host.dialogs) {
         /* every dialog of the session's set: the winner and the forks */
         sipua_str cid = sipua_msg_call_id(s->invite);
         sipua_str tag = sipua__cstr(s->local_tag);
@@ -212,6 +218,15 @@ void sipua_session_unref(sipua_session *s)
             sipua__dialog_free(s->dialog);
         }
     }
+    s->dialog = NULL;
+    s->detached = 1;
+}
+
+void sipua_session_unref(sipua_session *s)
+{
+    if (!s || --s->refs > 0)
+        return;
+    sipua__session_release(s);
     sipua_msg_free(s->invite);
     sipua_sdp_free(s->sdp);
     sipua__session_free(s, s->invite_buf);

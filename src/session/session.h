@@ -83,6 +83,12 @@ void sipua__session_on_txn_terminated(sipua__txn *t);
 /* The session a server transaction belongs to (the INVITE's), or NULL. */
 sipua_session *sipua__session_of_server_txn(sipua__txn *st);
 
+/* The session's work is over (after the host's finished callback, from
+ * outside any session code): it gives back what it holds in the UA, its
+ * dialogs and timers, and touches nothing of the UA's afterwards, so that
+ * the application may release it even after the UA is gone. */
+void sipua__session_release(sipua_session *s);
+
 /* The UA is going away: every session stops (no events), its transactions
  * and timers are left to the layers' own teardown. */
 void sipua__session_detach(sipua_session *s);

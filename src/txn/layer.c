@@ -120,6 +120,22 @@ static void free_table_txns(txn_table *table)
     table->count = 0;
 }
 
+static void each_in_table(txn_table *table, void (*fn)(sipua__txn *t, void *arg), void *arg)
+{
+    for (size_t i = 0; table->buckets && i <= table->mask; i++)
+        for (sipua__txn *t = table->buckets[i]; t; t = t->hnext)
+            fn(t, arg);
+}
+
+void sipua__txn_layer_each(sipua__txn_layer *layer, void (*fn)(sipua__txn *t, void *arg), void *arg)
+{
+    if (!layer || !fn)
+        return;
+    each_in_table(&layer->clients, fn, arg);
+    each_in_table(&layer->servers, fn, arg);
+    each_in_table(&layer->servers_2543, fn, arg);
+}
+
 void sipua__txn_layer_free(sipua__txn_layer *layer)
 {
     if (!layer)

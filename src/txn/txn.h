@@ -158,6 +158,13 @@ void sipua__txn_layer_free(sipua__txn_layer *layer);
 int sipua__txn_layer_recv(sipua__txn_layer *layer, const sipua_msg *msg,
                           const sipua__txn_dest *from, sipua_time now);
 
+/* Calls fn for every live transaction (not yet terminated), in no
+ * particular order; fn may read and clear the transaction's user pointer
+ * but not end or create transactions. For owners that must let go of what
+ * their transactions hold before sipua__txn_layer_free(). */
+void sipua__txn_layer_each(sipua__txn_layer *layer, void (*fn)(sipua__txn *t, void *arg),
+                           void *arg);
+
 /* Fires every timer due at or before `now`. Returns the number fired, or
  * SIPUA_ESTATE when called from a callback. */
 int sipua__txn_layer_advance(sipua__txn_layer *layer, sipua_time now);

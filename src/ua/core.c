@@ -682,8 +682,11 @@ static void host_finished(void *ctx, sipua_session *s)
 
 static void release_done(sipua_ua *ua)
 {
-    while (ua->ndone)
-        sipua_session_unref(ua->done[--ua->ndone]);
+    while (ua->ndone) {
+        sipua_session *s = ua->done[--ua->ndone];
+        sipua__session_release(s);
+        sipua_session_unref(s);
+    }
 }
 
 static int host_send(void *ctx, const sipua_endpoint *to, const char *bytes, size_t len)
@@ -807,10 +810,21 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
     return 0;
 }
 
+static void release_txn_owner(sipua__txn *t, void *arg)
+{
+    (void)arg;
+    sipua__owner *o = sipua__txn_get_user(t);
+    if (o && o->kind != SIPUA__OWNER_OPTIONS) /* OPTIONS: the pending list frees them */
+        sipua__session_on_txn_terminated(t);
+}
+
 static void free_pending(sipua_ua *ua)
 {
-    while (ua->pending)
+    while (ua->pending) {
+        if (ua->pending->txn) /* still running: it must not point here any more */
+            sipua__txn_set_user(ua->pending->txn, NULL);
         pending_free(ua, ua->pending);
+    }
 }
 
 void sipua_ua_free(sipua_ua *ua)
@@ -819,10 +833,13 @@ void sipua_ua_free(sipua_ua *ua)
         return;
     free_pending(ua);
     release_done(ua);
-    for (size_t i = 0; i < ua->nsessions; i++) {
+    for (size_t i = 0; i < ua->nsessions; i++)
         sipua__session_detach(ua->sessions[i]);
+    /* transactions still running hold references to their sessions: let
+     * go of them (the transactions go without callbacks below) */
+    sipua__txn_layer_each(ua->txn, release_txn_owner, ua);
+    for (size_t i = 0; i < ua->nsessions; i++)
         sipua_session_unref(ua->sessions[i]);
-    }
     ua->a.free(ua->sessions, ua->a.user);
     ua->a.free(ua->done, ua->a.user);
     sipua__txn_layer_free(ua->txn);

@@ -385,6 +385,46 @@ static tally run_calls(uint64_t seed, double loss, double dup, double reorder, u
     return t;
 }
 
+/* Freeing a UA with calls in every state (calling, ringing, answered,
+ * established) releases everything: the sanitizer build checks that
+ * nothing leaks. */
+static void test_freeing_the_ua_with_calls_in_progress(void **state)
+{
+    (void)state;
+    simnet_config cfg = {.seed = 77, .delay_us = 20000};
+    world w = {.ncalls = 2 * F_COUNT};
+    w.net = simnet_new(&cfg);
+    w.calls = calloc(w.ncalls, sizeof *w.calls);
+    peer_init(&w, &w.a, 1);
+    peer_init(&w, &w.b, 2);
+    for (unsigned i = 0; i < w.ncalls; i++) {
+        call *c = &w.calls[i];
+        c->f = (flow)(i % F_COUNT);
+        c->net = w.net;
+        char hdr[32];
+        snprintf(hdr, sizeof hdr, "X-Call: %u", i);
+        const char *extra[] = {hdr};
+        sipua_invite_opts o;
+        sipua_invite_opts_init(&o);
+        o.extra_headers = extra;
+        o.n_extra_headers = 1;
+        assert_int_equal(sipua_invite(w.a.u.ua, SIPUA_STR("sip:bob@10.0.0.2"), &w.b.u.self, &o,
+                                      on_a_event, c, simnet_now(w.net), &c->a.s),
+                         0);
+        /* half of them see some traffic, the rest are still calling */
+        if (i < F_COUNT)
+            simnet_run(w.net, simnet_now(w.net) + 30000, NULL, NULL);
+    }
+    simua_free(&w.a.u);
+    simua_free(&w.b.u);
+    for (unsigned i = 0; i < w.ncalls; i++) {
+        sipua_session_unref(w.calls[i].a.s);
+        sipua_session_unref(w.calls[i].b.s);
+    }
+    simnet_free(w.net);
+    free(w.calls);
+}
+
 static void test_every_flow_on_a_perfect_network(void **state)
 {
     (void)state;
@@ -421,6 +461,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_flow_on_a_perfect_network),
+        cmocka_unit_test(test_freeing_the_ua_with_calls_in_progress),
         cmocka_unit_test(test_calls_under_twenty_percent_loss_and_reordering),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
