@@ -252,6 +252,25 @@ static void fail_call(uint64_t seed, unsigned i, const call *c, const char *why)
     fail();
 }
 
+/* A calls B for call i, its flow by i; the X-Call header tells B which. */
+static call *start_call(world *w, unsigned i)
+{
+    call *c = &w->calls[i];
+    c->f = (flow)(i % F_COUNT);
+    c->net = w->net;
+    char hdr[32];
+    snprintf(hdr, sizeof hdr, "X-Call: %u", i);
+    const char *extra[] = {hdr};
+    sipua_invite_opts o;
+    sipua_invite_opts_init(&o);
+    o.extra_headers = extra;
+    o.n_extra_headers = 1;
+    assert_int_equal(sipua_invite(w->a.u.ua, SIPUA_STR("sip:bob@10.0.0.2"), &w->b.u.self, &o,
+                                  on_a_event, c, simnet_now(w->net), &c->a.s),
+                     0);
+    return c;
+}
+
 static tally run_calls(uint64_t seed, double loss, double dup, double reorder, unsigned n)
 {
     simnet_config cfg = {.seed = seed,
@@ -267,20 +286,8 @@ static tally run_calls(uint64_t seed, double loss, double dup, double reorder, u
     peer_init(&w, &w.a, 1);
     peer_init(&w, &w.b, 2);
     for (unsigned i = 0; i < n; i++) {
-        call *c = &w.calls[i];
-        c->f = (flow)(i % F_COUNT);
-        c->net = w.net;
-        char hdr[32];
-        snprintf(hdr, sizeof hdr, "X-Call: %u", i);
-        const char *extra[] = {hdr};
-        sipua_invite_opts o;
-        sipua_invite_opts_init(&o);
-        o.extra_headers = extra;
-        o.n_extra_headers = 1;
+        call *c = start_call(&w, i);
         sipua_time now = simnet_now(w.net);
-        assert_int_equal(sipua_invite(w.a.u.ua, SIPUA_STR("sip:bob@10.0.0.2"), &w.b.u.self, &o,
-                                      on_a_event, c, now, &c->a.s),
-                         0);
         if (c->f == F_CANCEL)
             c->t_cancel = now + 1000000;
         if (c->f == F_ACCEPT)
@@ -398,19 +405,7 @@ static void test_freeing_the_ua_with_calls_in_progress(void **state)
     peer_init(&w, &w.a, 1);
     peer_init(&w, &w.b, 2);
     for (unsigned i = 0; i < w.ncalls; i++) {
-        call *c = &w.calls[i];
-        c->f = (flow)(i % F_COUNT);
-        c->net = w.net;
-        char hdr[32];
-        snprintf(hdr, sizeof hdr, "X-Call: %u", i);
-        const char *extra[] = {hdr};
-        sipua_invite_opts o;
-        sipua_invite_opts_init(&o);
-        o.extra_headers = extra;
-        o.n_extra_headers = 1;
-        assert_int_equal(sipua_invite(w.a.u.ua, SIPUA_STR("sip:bob@10.0.0.2"), &w.b.u.self, &o,
-                                      on_a_event, c, simnet_now(w.net), &c->a.s),
-                         0);
+        start_call(&w, i);
         /* half of them see some traffic, the rest are still calling */
         if (i < F_COUNT)
             simnet_run(w.net, simnet_now(w.net) + 30000, NULL, NULL);
