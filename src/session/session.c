@@ -1216,8 +1216,12 @@ void sipua__session_respond_simple(sipua_session *s, sipua__txn *st, const sipua
     char buf[2048];
     sipua_builder b;
     sipua_builder_init(&b, buf, sizeof buf);
+    /* received and rport from where the request came (RFC 3261 18.2.1,
+     * RFC 3581): the server transaction's destination */
+    const sipua__txn_dest *src = sipua__txn_get_dest(st);
     if (sipua_builder_response(&b, req, code, sipua__cstr(reason), sipua__cstr(s->local_tag),
-                               (sipua_str){NULL, 0}, 0) != 0)
+                               src ? sipua__cstr(src->host) : (sipua_str){NULL, 0},
+                               src ? src->port : 0) != 0)
         return;
     sipua_builder_header(&b, SIPUA_STR("Server"), sipua__cstr(s->host.user_agent));
     if (extra)
