@@ -96,6 +96,18 @@ rcvbuf_errors()
         /proc/net/snmp
 }
 
+# failure_kinds CSV LOG: why SIPp failed calls, from the last line of its
+# -trace_stat file (the Failed*(C) counters that are not 0) and its screen
+# (the first unexpected response), e.g. "UnexpectedMessage=3189 (486)".
+failure_kinds()
+{
+    local kinds code
+    kinds=$(awk -F';' 'NR == 1 { for (i = 1; i <= NF; i++) h[i] = $i; next } { for (i in h) v[i] = $i }
+        END { for (i in h) if (h[i] ~ /^Failed.+\(C\)$/ && h[i] != "FailedCall(C)" && v[i] + 0 > 0) { n = h[i]; sub(/^Failed/, "", n); sub(/\(C\)$/, "", n); printf "%s%s=%s", s, n, v[i]; s = "," } }' "$1" 2>/dev/null)
+    code=$(grep -m 1 -o "received 'SIP/2.0 [0-9]*" "$2" 2>/dev/null | grep -o '[0-9]*$')
+    echo "${kinds:--}${code:+ ($code)}"
+}
+
 # stat_field CSV NAME: NAME's value on the last line of a SIPp -trace_stat
 # file.
 stat_field()
@@ -159,10 +171,10 @@ server_died()
 # ---------------------------------------------------------------------------
 # (1) throughput: one run at RATE for $secs seconds against a fresh server.
 # Appends to $SCRATCH/rate: kind rate achieved ok failed retrans exit
-# server_cpu_us_per_call rcvbuf_drops; returns 0 when the run had 0 failed
-# calls, every call completed, SIPp exited 0 and the achieved rate is at
-# least 90% of the offered one (otherwise the client, not the server, set the
-# pace).
+# server_cpu_us_per_call rcvbuf_drops failure_kinds; returns 0 when the run
+# had 0 failed calls, every call completed, SIPp exited 0 and the achieved
+# rate is at least 90% of the offered one (otherwise the client, not the
+# server, set the pace).
 
 rate_run()
 {
@@ -187,11 +199,13 @@ rate_run()
         ok=0
         failed=$n
     }
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$rate" "${ach:-0}" "$ok" "$failed" \
+    local why=-
+    [[ $failed == 0 ]] || why=$(failure_kinds "$SCRATCH/$tag.csv" "$SCRATCH/$tag.log")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$rate" "${ach:-0}" "$ok" "$failed" \
         "${retrans:-0}" "$rc" \
         "$(awk -v t="$((cpu1 - cpu0))" -v k="$tck" -v n="$ok" 'BEGIN { printf "%.1f", n ? t / k / n * 1e6 : 0 }')" \
-        "$((d1 - d0))" >>"$SCRATCH/rate"
-    log "$kind at $rate/s: exit $rc, $ok ok, $failed failed, ${retrans:-0} retransmissions, ${ach:-0}/s achieved, $((d1 - d0)) rcvbuf drops"
+        "$((d1 - d0))" "$why" >>"$SCRATCH/rate"
+    log "$kind at $rate/s: exit $rc, $ok ok, $failed failed ($why), ${retrans:-0} retransmissions, ${ach:-0}/s achieved, $((d1 - d0)) rcvbuf drops"
     [[ $rc == 0 && $failed == 0 && $ok == "$n" ]] &&
         awk -v a="${ach:-0}" -v r="$rate" 'BEGIN { exit !(a >= 0.9 * r) }'
 }
@@ -328,8 +342,9 @@ if [[ -s $SCRATCH/rate ]]; then
     echo
     echo "(1) throughput, ${secs}s per run, every run (achieved = SIPp's CallRate(C), calls/s;"
     echo "    a rate counts with exit 0, 0 failed calls, every call completed and achieved >= 90% of offered):"
-    awk -F '\t' '{ printf "  %-5s offered %6s/s  achieved %9.1f/s  ok %7s  failed %6s  retrans %6s  exit %3s  server %6.1f us/call  rcvbuf drops %s\n",
-        $1, $2, $3, $4, $5, $6, $7, $8, $9 }' "$SCRATCH/rate"
+    awk -F '\t' '{ printf "  %-5s offered %6s/s  achieved %9.1f/s  ok %7s  failed %6s  retrans %6s  exit %3s  server %6.1f us/call  rcvbuf drops %6s%s\n",
+        $1, $2, $3, $4, $5, $6, $7, $8, $9, ($10 == "-" ? "" : "  failed: " $10) }' "$SCRATCH/rate"
+    echo "  (rcvbuf drops: the kernel's UDP RcvbufErrors over the run, all sockets; failed: SIPp's Failed* counters, (code) the first unexpected response)"
     for kind in sipua sipp; do
         [[ -f $SCRATCH/rate.$kind.${rates[0]}.1.cmd ]] && echo "  e.g. $(cmd_of "rate.$kind.${rates[0]}.1")"
     done
