@@ -470,6 +470,35 @@ static void txn_random(void *user, uint8_t *buf, size_t len)
     ua->cb.random(ua->user, buf, len);
 }
 
+/* The headers a response copies from its request parse: every Via value
+ * (the top one is checked on arrival), the URIs of From and To, and for an
+ * INVITE the Record-Route values a dialog-creating response echoes. Only
+ * the eager headers are checked on arrival; a response carrying a broken
+ * copy would be refused by the peer, or worse. */
+static int echo_safe(const sipua_msg *m)
+{
+    uint64_t it = 0;
+    sipua_str val;
+    int first = 1;
+    while (sipua_msg_next_value(m, SIPUA_HDR_VIA, &it, &val)) {
+        sipua_via via;
+        if (!first && sipua_via_parse(val, &via) != 0)
+            return 0;
+        first = 0;
+    }
+    if (!sipua_msg_from(m) || !sipua_msg_to(m))
+        return 0;
+    if (sipua_msg_method(m) == SIPUA_METHOD_INVITE) {
+        it = 0;
+        while (sipua_msg_next_value(m, SIPUA_HDR_RECORD_ROUTE, &it, &val)) {
+            sipua_nameaddr na;
+            if (sipua_nameaddr_parse(val, &na) != 0)
+                return 0;
+        }
+    }
+    return 1;
+}
+
 static void session_track(sipua_ua *ua, sipua_session *s);
 
 static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const sipua__txn_dest *src)
@@ -507,6 +536,13 @@ static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const si
     if (v.action == SIPUA_ACT_DROP) {
         dropped(ua, &from, SIPUA_EPARSE, v.why);
         sipua__txn_terminate(st);
+        return;
+    }
+    if (!echo_safe(m)) {
+        /* what a response copies does not parse: answered 400 if even
+         * that can be made valid, else dropped */
+        respond_txn(ua, st, m, &from, 400, "Bad Request (malformed Via, From, To or Record-Route)",
+                    NULL);
         return;
     }
     if (method == SIPUA_METHOD_CANCEL) {
