@@ -82,10 +82,11 @@ cpu_ticks()
     sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
-# rss_kb PID: the process's resident set (VmRSS), in kB.
+# rss_kb PID [FIELD]: the process's resident set (VmRSS, or FIELD, e.g.
+# VmHWM for its peak), in kB.
 rss_kb()
 {
-    awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+    awk -v f="${2:-VmRSS}:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
 # rcvbuf_errors: the kernel's count of UDP datagrams dropped because a
@@ -171,14 +172,14 @@ server_died()
 # ---------------------------------------------------------------------------
 # (1) throughput: one run at RATE for $secs seconds against a fresh server.
 # Appends to $SCRATCH/rate: kind rate achieved ok failed retrans exit
-# server_cpu_us_per_call rcvbuf_drops failure_kinds; returns 0 when the run
+# server_cpu_us_per_call rcvbuf_drops failure_kinds server_peak_rss_kb; returns 0 when the run
 # had 0 failed calls, every call completed, SIPp exited 0 and the achieved
 # rate is at least 90% of the offered one (otherwise the client, not the
 # server, set the pace).
 
 rate_run()
 {
-    local kind=$1 rate=$2 run=$3 n tag rc cpu0 cpu1 d0 d1 ok failed retrans ach
+    local kind=$1 rate=$2 run=$3 n tag rc cpu0 cpu1 d0 d1 ok failed retrans ach hwm
     n=$((rate * secs))
     tag=rate.$kind.$rate.$run
     start_server "$kind" || return 2
@@ -189,6 +190,7 @@ rate_run()
     rc=$?
     cpu1=$(cpu_ticks "${PEER_PID[server]}" 2>/dev/null || echo "$cpu0")
     d1=$(rcvbuf_errors)
+    hwm=$(rss_kb "${PEER_PID[server]}" VmHWM 2>/dev/null)
     server_died "$kind" "$tag" && rc=99
     peer_stop server 5 >/dev/null
     ach=$(stat_field "$SCRATCH/$tag.csv" 'CallRate(C)')
@@ -201,10 +203,10 @@ rate_run()
     }
     local why=-
     [[ $failed == 0 ]] || why=$(failure_kinds "$SCRATCH/$tag.csv" "$SCRATCH/$tag.log")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$rate" "${ach:-0}" "$ok" "$failed" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$rate" "${ach:-0}" "$ok" "$failed" \
         "${retrans:-0}" "$rc" \
         "$(awk -v t="$((cpu1 - cpu0))" -v k="$tck" -v n="$ok" 'BEGIN { printf "%.1f", n ? t / k / n * 1e6 : 0 }')" \
-        "$((d1 - d0))" "$why" >>"$SCRATCH/rate"
+        "$((d1 - d0))" "$why" "${hwm:-0}" >>"$SCRATCH/rate"
     log "$kind at $rate/s: exit $rc, $ok ok, $failed failed ($why), ${retrans:-0} retransmissions, ${ach:-0}/s achieved, $((d1 - d0)) rcvbuf drops"
     [[ $rc == 0 && $failed == 0 && $ok == "$n" ]] &&
         awk -v a="${ach:-0}" -v r="$rate" 'BEGIN { exit !(a >= 0.9 * r) }'
@@ -342,9 +344,10 @@ if [[ -s $SCRATCH/rate ]]; then
     echo
     echo "(1) throughput, ${secs}s per run, every run (achieved = SIPp's CallRate(C), calls/s;"
     echo "    a rate counts with exit 0, 0 failed calls, every call completed and achieved >= 90% of offered):"
-    awk -F '\t' '{ printf "  %-5s offered %6s/s  achieved %9.1f/s  ok %7s  failed %6s  retrans %6s  exit %3s  server %6.1f us/call  rcvbuf drops %6s%s\n",
-        $1, $2, $3, $4, $5, $6, $7, $8, $9, ($10 == "-" ? "" : "  failed: " $10) }' "$SCRATCH/rate"
-    echo "  (rcvbuf drops: the kernel's UDP RcvbufErrors over the run, all sockets; failed: SIPp's Failed* counters, (code) the first unexpected response)"
+    awk -F '\t' '{ printf "  %-5s offered %6s/s  achieved %9.1f/s  ok %7s  failed %6s  retrans %6s  exit %3s  server %6.1f us/call  peak RSS %5.0f MB  rcvbuf drops %6s%s\n",
+        $1, $2, $3, $4, $5, $6, $7, $8, $11 / 1024, $9, ($10 == "-" ? "" : "  failed: " $10) }' "$SCRATCH/rate"
+    echo "  (peak RSS: the server's VmHWM at the end of the run; rcvbuf drops: the kernel's UDP RcvbufErrors over the run,"
+    echo "   all sockets; failed: SIPp's Failed* counters, (code) the first unexpected response)"
     for kind in sipua sipp; do
         [[ -f $SCRATCH/rate.$kind.${rates[0]}.1.cmd ]] && echo "  e.g. $(cmd_of "rate.$kind.${rates[0]}.1")"
     done
