@@ -24,7 +24,9 @@ def cmp_expr(low):
         k = 8 if n - i >= 8 else 4 if n - i >= 4 else 2 if n - i >= 2 else 1
         chunk = low[i:i + k].encode()
         val = int.from_bytes(chunk, "little")
-        mask = int.from_bytes(b"\x20" * k, "little")
+        # | 0x20 folds the letters only: any other byte compares exactly, or
+        # a CR (0x0d | 0x20 == '-') would pass for the '-' of a name
+        mask = int.from_bytes(bytes(0x20 if chr(c).isalpha() else 0 for c in chunk), "little")
         parts.append("(ld(p + %d, %d) | 0x%xull) == 0x%xull" % (i, k, mask, val))
         i += k
     return " && ".join(parts) if parts else "1"
@@ -38,8 +40,9 @@ o.append('#include "msg/chars.h"')
 o.append('#include "msg/internal.h"')
 o.append('#include "sipua/msg.h"')
 o.append("")
-o.append("/* Header names are tokens, in which only letters change under | 0x20,")
-o.append(" * so a name is compared with its lower-case form a word at a time. */")
+o.append("/* A name is compared with its lower-case form a word at a time, the")
+o.append(" * letters folded by | 0x20 (which maps no other octet onto a letter) and")
+o.append(" * every other octet compared exactly. */")
 o.append("static inline uint64_t ld(const char *p, size_t n)")
 o.append("{")
 o.append("    uint64_t v = 0;")

@@ -5,8 +5,9 @@
 #include "msg/internal.h"
 #include "sipua/msg.h"
 
-/* Header names are tokens, in which only letters change under | 0x20,
- * so a name is compared with its lower-case form a word at a time. */
+/* A name is compared with its lower-case form a word at a time, the
+ * letters folded by | 0x20 (which maps no other octet onto a letter) and
+ * every other octet compared exactly. */
 static inline uint64_t ld(const char *p, size_t n)
 {
     uint64_t v = 0;
@@ -109,7 +110,7 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
                 return SIPUA_HDR_ACCEPT;
             return SIPUA_HDR_OTHER;
         case 'm':
-            if ((ld(p + 1, 4) | 0x20202020ull) == 0x732d6e69ull &&
+            if ((ld(p + 1, 4) | 0x20002020ull) == 0x732d6e69ull &&
                 (ld(p + 5, 1) | 0x20ull) == 0x65ull)
                 return SIPUA_HDR_MIN_SE;
             return SIPUA_HDR_OTHER;
@@ -128,7 +129,7 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
     case 7:
         switch (p[0] | 0x20) {
         case 'c':
-            if ((ld(p + 1, 4) | 0x20202020ull) == 0x2d6c6c61ull &&
+            if ((ld(p + 1, 4) | 0x202020ull) == 0x2d6c6c61ull &&
                 (ld(p + 5, 2) | 0x2020ull) == 0x6469ull)
                 return SIPUA_HDR_CALL_ID;
             if ((ld(p + 1, 4) | 0x20202020ull) == 0x61746e6full &&
@@ -176,17 +177,17 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
             return SIPUA_HDR_OTHER;
         case 'r':
             if ((ld(p + 1, 4) | 0x20202020ull) == 0x72656665ull &&
-                (ld(p + 5, 2) | 0x2020ull) == 0x742dull && (ld(p + 7, 1) | 0x20ull) == 0x6full)
+                (ld(p + 5, 2) | 0x2000ull) == 0x742dull && (ld(p + 7, 1) | 0x20ull) == 0x6full)
                 return SIPUA_HDR_REFER_TO;
             if ((ld(p + 1, 4) | 0x20202020ull) == 0x616c7065ull &&
                 (ld(p + 5, 2) | 0x2020ull) == 0x6563ull && (ld(p + 7, 1) | 0x20ull) == 0x73ull)
                 return SIPUA_HDR_REPLACES;
             if ((ld(p + 1, 4) | 0x20202020ull) == 0x796c7065ull &&
-                (ld(p + 5, 2) | 0x2020ull) == 0x742dull && (ld(p + 7, 1) | 0x20ull) == 0x6full)
+                (ld(p + 5, 2) | 0x2000ull) == 0x742dull && (ld(p + 7, 1) | 0x20ull) == 0x6full)
                 return SIPUA_HDR_REPLY_TO;
             return SIPUA_HDR_OTHER;
         case 's':
-            if ((ld(p + 1, 4) | 0x20202020ull) == 0x652d7069ull &&
+            if ((ld(p + 1, 4) | 0x20002020ull) == 0x652d7069ull &&
                 (ld(p + 5, 2) | 0x2020ull) == 0x6174ull && (ld(p + 7, 1) | 0x20ull) == 0x67ull)
                 return SIPUA_HDR_SIP_ETAG;
             return SIPUA_HDR_OTHER;
@@ -195,11 +196,11 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
     case 9:
         switch (p[0] | 0x20) {
         case 'c':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x6f666e692d6c6c61ull)
+            if ((ld(p + 1, 8) | 0x2020202000202020ull) == 0x6f666e692d6c6c61ull)
                 return SIPUA_HDR_CALL_INFO;
             return SIPUA_HDR_OTHER;
         case 'r':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x6f666e692d766365ull)
+            if ((ld(p + 1, 8) | 0x2020202000202020ull) == 0x6f666e692d766365ull)
                 return SIPUA_HDR_RECV_INFO;
             return SIPUA_HDR_OTHER;
         case 's':
@@ -215,17 +216,17 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
     case 10:
         switch (p[0] | 0x20) {
         case 'a':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x666e692d7472656cull &&
+            if ((ld(p + 1, 8) | 0x2020200020202020ull) == 0x666e692d7472656cull &&
                 (ld(p + 9, 1) | 0x20ull) == 0x6full)
                 return SIPUA_HDR_ALERT_INFO;
             return SIPUA_HDR_OTHER;
         case 'e':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x666e692d726f7272ull &&
+            if ((ld(p + 1, 8) | 0x2020200020202020ull) == 0x666e692d726f7272ull &&
                 (ld(p + 9, 1) | 0x20ull) == 0x6full)
                 return SIPUA_HDR_ERROR_INFO;
             return SIPUA_HDR_OTHER;
         case 'u':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x6e6567612d726573ull &&
+            if ((ld(p + 1, 8) | 0x2020202000202020ull) == 0x6e6567612d726573ull &&
                 (ld(p + 9, 1) | 0x20ull) == 0x74ull)
                 return SIPUA_HDR_USER_AGENT;
             return SIPUA_HDR_OTHER;
@@ -234,20 +235,20 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
     case 11:
         switch (p[0] | 0x20) {
         case 'i':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x2d796c7065722d6eull &&
+            if ((ld(p + 1, 8) | 0x20202020200020ull) == 0x2d796c7065722d6eull &&
                 (ld(p + 9, 2) | 0x2020ull) == 0x6f74ull)
                 return SIPUA_HDR_IN_REPLY_TO;
             return SIPUA_HDR_OTHER;
         case 'm':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x72697078652d6e69ull &&
+            if ((ld(p + 1, 8) | 0x2020202020002020ull) == 0x72697078652d6e69ull &&
                 (ld(p + 9, 2) | 0x2020ull) == 0x7365ull)
                 return SIPUA_HDR_MIN_EXPIRES;
             return SIPUA_HDR_OTHER;
         case 'r':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x7466612d79727465ull &&
+            if ((ld(p + 1, 8) | 0x2020200020202020ull) == 0x7466612d79727465ull &&
                 (ld(p + 9, 2) | 0x2020ull) == 0x7265ull)
                 return SIPUA_HDR_RETRY_AFTER;
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x2d64657272656665ull &&
+            if ((ld(p + 1, 8) | 0x20202020202020ull) == 0x2d64657272656665ull &&
                 (ld(p + 9, 2) | 0x2020ull) == 0x7962ull)
                 return SIPUA_HDR_REFERRED_BY;
             return SIPUA_HDR_OTHER;
@@ -261,25 +262,25 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
     case 12:
         switch (p[0] | 0x20) {
         case 'a':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x6576652d776f6c6cull &&
+            if ((ld(p + 1, 8) | 0x2020200020202020ull) == 0x6576652d776f6c6cull &&
                 (ld(p + 9, 2) | 0x2020ull) == 0x746eull && (ld(p + 11, 1) | 0x20ull) == 0x73ull)
                 return SIPUA_HDR_ALLOW_EVENTS;
             return SIPUA_HDR_OTHER;
         case 'c':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x742d746e65746e6full &&
+            if ((ld(p + 1, 8) | 0x2000202020202020ull) == 0x742d746e65746e6full &&
                 (ld(p + 9, 2) | 0x2020ull) == 0x7079ull && (ld(p + 11, 1) | 0x20ull) == 0x65ull)
                 return SIPUA_HDR_CONTENT_TYPE;
             return SIPUA_HDR_OTHER;
         case 'i':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x6b6361702d6f666eull &&
+            if ((ld(p + 1, 8) | 0x2020202000202020ull) == 0x6b6361702d6f666eull &&
                 (ld(p + 9, 2) | 0x2020ull) == 0x6761ull && (ld(p + 11, 1) | 0x20ull) == 0x65ull)
                 return SIPUA_HDR_INFO_PACKAGE;
             return SIPUA_HDR_OTHER;
         case 'm':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x6177726f662d7861ull &&
+            if ((ld(p + 1, 8) | 0x2020202020002020ull) == 0x6177726f662d7861ull &&
                 (ld(p + 9, 2) | 0x2020ull) == 0x6472ull && (ld(p + 11, 1) | 0x20ull) == 0x73ull)
                 return SIPUA_HDR_MAX_FORWARDS;
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x737265762d656d69ull &&
+            if ((ld(p + 1, 8) | 0x2020202000202020ull) == 0x737265762d656d69ull &&
                 (ld(p + 9, 2) | 0x2020ull) == 0x6f69ull && (ld(p + 11, 1) | 0x20ull) == 0x6eull)
                 return SIPUA_HDR_MIME_VERSION;
             return SIPUA_HDR_OTHER;
@@ -289,12 +290,12 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
                 return SIPUA_HDR_ORGANIZATION;
             return SIPUA_HDR_OTHER;
         case 'r':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x6f722d64726f6365ull &&
+            if ((ld(p + 1, 8) | 0x2020002020202020ull) == 0x6f722d64726f6365ull &&
                 (ld(p + 9, 2) | 0x2020ull) == 0x7475ull && (ld(p + 11, 1) | 0x20ull) == 0x65ull)
                 return SIPUA_HDR_RECORD_ROUTE;
             return SIPUA_HDR_OTHER;
         case 's':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x616d2d66692d7069ull &&
+            if ((ld(p + 1, 8) | 0x2020002020002020ull) == 0x616d2d66692d7069ull &&
                 (ld(p + 9, 2) | 0x2020ull) == 0x6374ull && (ld(p + 11, 1) | 0x20ull) == 0x68ull)
                 return SIPUA_HDR_SIP_IF_MATCH;
             return SIPUA_HDR_OTHER;
@@ -308,12 +309,12 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
                 return SIPUA_HDR_AUTHORIZATION;
             return SIPUA_HDR_OTHER;
         case 'p':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x7165722d79786f72ull &&
+            if ((ld(p + 1, 8) | 0x2020200020202020ull) == 0x7165722d79786f72ull &&
                 (ld(p + 9, 4) | 0x20202020ull) == 0x65726975ull)
                 return SIPUA_HDR_PROXY_REQUIRE;
             return SIPUA_HDR_OTHER;
         case 's':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x722d656369767265ull &&
+            if ((ld(p + 1, 8) | 0x2000202020202020ull) == 0x722d656369767265ull &&
                 (ld(p + 9, 4) | 0x20202020ull) == 0x6574756full)
                 return SIPUA_HDR_SERVICE_ROUTE;
             return SIPUA_HDR_OTHER;
@@ -322,19 +323,19 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
     case 14:
         switch (p[0] | 0x20) {
         case 'a':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x6f632d7470656363ull &&
+            if ((ld(p + 1, 8) | 0x2020002020202020ull) == 0x6f632d7470656363ull &&
                 (ld(p + 9, 4) | 0x20202020ull) == 0x6361746eull &&
                 (ld(p + 13, 1) | 0x20ull) == 0x74ull)
                 return SIPUA_HDR_ACCEPT_CONTACT;
             return SIPUA_HDR_OTHER;
         case 'c':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x6c2d746e65746e6full &&
+            if ((ld(p + 1, 8) | 0x2000202020202020ull) == 0x6c2d746e65746e6full &&
                 (ld(p + 9, 4) | 0x20202020ull) == 0x74676e65ull &&
                 (ld(p + 13, 1) | 0x20ull) == 0x68ull)
                 return SIPUA_HDR_CONTENT_LENGTH;
             return SIPUA_HDR_OTHER;
         case 'r':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x6f632d7463656a65ull &&
+            if ((ld(p + 1, 8) | 0x2020002020202020ull) == 0x6f632d7463656a65ull &&
                 (ld(p + 9, 4) | 0x20202020ull) == 0x6361746eull &&
                 (ld(p + 13, 1) | 0x20ull) == 0x74ull)
                 return SIPUA_HDR_REJECT_CONTACT;
@@ -344,17 +345,17 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
     case 15:
         switch (p[0] | 0x20) {
         case 'a':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x6e652d7470656363ull &&
+            if ((ld(p + 1, 8) | 0x2020002020202020ull) == 0x6e652d7470656363ull &&
                 (ld(p + 9, 4) | 0x20202020ull) == 0x69646f63ull &&
                 (ld(p + 13, 2) | 0x2020ull) == 0x676eull)
                 return SIPUA_HDR_ACCEPT_ENCODING;
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x616c2d7470656363ull &&
+            if ((ld(p + 1, 8) | 0x2020002020202020ull) == 0x616c2d7470656363ull &&
                 (ld(p + 9, 4) | 0x20202020ull) == 0x6175676eull &&
                 (ld(p + 13, 2) | 0x2020ull) == 0x6567ull)
                 return SIPUA_HDR_ACCEPT_LANGUAGE;
             return SIPUA_HDR_OTHER;
         case 's':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x652d6e6f69737365ull &&
+            if ((ld(p + 1, 8) | 0x2000202020202020ull) == 0x652d6e6f69737365ull &&
                 (ld(p + 9, 4) | 0x20202020ull) == 0x72697078ull &&
                 (ld(p + 13, 2) | 0x2020ull) == 0x7365ull)
                 return SIPUA_HDR_SESSION_EXPIRES;
@@ -364,17 +365,17 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
     case 16:
         switch (p[0] | 0x20) {
         case 'c':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x652d746e65746e6full &&
+            if ((ld(p + 1, 8) | 0x2000202020202020ull) == 0x652d746e65746e6full &&
                 (ld(p + 9, 4) | 0x20202020ull) == 0x646f636eull &&
                 (ld(p + 13, 2) | 0x2020ull) == 0x6e69ull && (ld(p + 15, 1) | 0x20ull) == 0x67ull)
                 return SIPUA_HDR_CONTENT_ENCODING;
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x6c2d746e65746e6full &&
+            if ((ld(p + 1, 8) | 0x2000202020202020ull) == 0x6c2d746e65746e6full &&
                 (ld(p + 9, 4) | 0x20202020ull) == 0x75676e61ull &&
                 (ld(p + 13, 2) | 0x2020ull) == 0x6761ull && (ld(p + 15, 1) | 0x20ull) == 0x65ull)
                 return SIPUA_HDR_CONTENT_LANGUAGE;
             return SIPUA_HDR_OTHER;
         case 'w':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x65687475612d7777ull &&
+            if ((ld(p + 1, 8) | 0x2020202020002020ull) == 0x65687475612d7777ull &&
                 (ld(p + 9, 4) | 0x20202020ull) == 0x6369746eull &&
                 (ld(p + 13, 2) | 0x2020ull) == 0x7461ull && (ld(p + 15, 1) | 0x20ull) == 0x65ull)
                 return SIPUA_HDR_WWW_AUTHENTICATE;
@@ -384,14 +385,14 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
     case 18:
         switch (p[0] | 0x20) {
         case 'p':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x7475612d79786f72ull &&
+            if ((ld(p + 1, 8) | 0x2020200020202020ull) == 0x7475612d79786f72ull &&
                 (ld(p + 9, 8) | 0x2020202020202020ull) == 0x74616369746e6568ull &&
                 (ld(p + 17, 1) | 0x20ull) == 0x65ull)
                 return SIPUA_HDR_PROXY_AUTHENTICATE;
             return SIPUA_HDR_OTHER;
         case 's':
             if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x7470697263736275ull &&
-                (ld(p + 9, 8) | 0x2020202020202020ull) == 0x746174732d6e6f69ull &&
+                (ld(p + 9, 8) | 0x2020202000202020ull) == 0x746174732d6e6f69ull &&
                 (ld(p + 17, 1) | 0x20ull) == 0x65ull)
                 return SIPUA_HDR_SUBSCRIPTION_STATE;
             return SIPUA_HDR_OTHER;
@@ -401,28 +402,28 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
         switch (p[0] | 0x20) {
         case 'a':
             if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x6369746e65687475ull &&
-                (ld(p + 9, 8) | 0x2020202020202020ull) == 0x6e692d6e6f697461ull &&
+                (ld(p + 9, 8) | 0x2020002020202020ull) == 0x6e692d6e6f697461ull &&
                 (ld(p + 17, 2) | 0x2020ull) == 0x6f66ull)
                 return SIPUA_HDR_AUTHENTICATION_INFO;
             return SIPUA_HDR_OTHER;
         case 'c':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x642d746e65746e6full &&
+            if ((ld(p + 1, 8) | 0x2000202020202020ull) == 0x642d746e65746e6full &&
                 (ld(p + 9, 8) | 0x2020202020202020ull) == 0x697469736f707369ull &&
                 (ld(p + 17, 2) | 0x2020ull) == 0x6e6full)
                 return SIPUA_HDR_CONTENT_DISPOSITION;
             return SIPUA_HDR_OTHER;
         case 'p':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x7475612d79786f72ull &&
+            if ((ld(p + 1, 8) | 0x2020200020202020ull) == 0x7475612d79786f72ull &&
                 (ld(p + 9, 8) | 0x2020202020202020ull) == 0x6974617a69726f68ull &&
                 (ld(p + 17, 2) | 0x2020ull) == 0x6e6full)
                 return SIPUA_HDR_PROXY_AUTHORIZATION;
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x657472657373612dull &&
-                (ld(p + 9, 8) | 0x2020202020202020ull) == 0x69746e6564692d64ull &&
+            if ((ld(p + 1, 8) | 0x2020202020202000ull) == 0x657472657373612dull &&
+                (ld(p + 9, 8) | 0x2020202020200020ull) == 0x69746e6564692d64ull &&
                 (ld(p + 17, 2) | 0x2020ull) == 0x7974ull)
                 return SIPUA_HDR_P_ASSERTED_IDENTITY;
             return SIPUA_HDR_OTHER;
         case 'r':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x642d747365757165ull &&
+            if ((ld(p + 1, 8) | 0x2000202020202020ull) == 0x642d747365757165ull &&
                 (ld(p + 9, 8) | 0x2020202020202020ull) == 0x697469736f707369ull &&
                 (ld(p + 17, 2) | 0x2020ull) == 0x6e6full)
                 return SIPUA_HDR_REQUEST_DISPOSITION;
@@ -432,8 +433,8 @@ sipua_hdr_id sipua_hdr_id_from_name(sipua_str name)
     case 20:
         switch (p[0] | 0x20) {
         case 'p':
-            if ((ld(p + 1, 8) | 0x2020202020202020ull) == 0x727265666572702dull &&
-                (ld(p + 9, 8) | 0x2020202020202020ull) == 0x746e6564692d6465ull &&
+            if ((ld(p + 1, 8) | 0x2020202020202000ull) == 0x727265666572702dull &&
+                (ld(p + 9, 8) | 0x2020202020002020ull) == 0x746e6564692d6465ull &&
                 (ld(p + 17, 2) | 0x2020ull) == 0x7469ull && (ld(p + 19, 1) | 0x20ull) == 0x79ull)
                 return SIPUA_HDR_P_PREFERRED_IDENTITY;
             return SIPUA_HDR_OTHER;
