@@ -48,7 +48,7 @@ log() { printf '[%3ds] %s\n' "$((SECONDS - INTEROP_T0))" "$*" >&2; }
 
 case ${1:-} in
 -h | --help)
-    sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
 esac
