@@ -41,8 +41,6 @@ static void answer_usage(FILE *out)
 
 typedef enum mode { MODE_ACCEPT, MODE_PREACCEPT, MODE_REJECT, MODE_RING } mode;
 
-#define MAX_LIVE 1024
-
 typedef struct answer_run {
     sipua_io *io;
     calls out;
@@ -50,8 +48,8 @@ typedef struct answer_run {
     int reject_code;
     double ring, hangup_after;
     unsigned long calls_wanted, calls_ended;
-    sipua_session *live[MAX_LIVE];
-    size_t nlive;
+    struct live_call **live; /* the calls in progress */
+    size_t nlive, caplive;
     int stopping;
 } answer_run;
 
@@ -60,15 +58,22 @@ typedef struct action {
     sipua_session *s;
 } action;
 
-static void forget(answer_run *r, sipua_session *s)
+/* A call in progress: the session's callback user, which knows its place
+ * in the list, so that ending a call is O(1) at any number of calls. */
+typedef struct live_call {
+    answer_run *r;
+    sipua_session *s;
+    size_t index;
+} live_call;
+
+static void forget(live_call *c)
 {
-    for (size_t i = 0; i < r->nlive; i++) {
-        if (r->live[i] == s) {
-            r->live[i] = r->live[--r->nlive];
-            sipua_session_unref(s);
-            return;
-        }
-    }
+    answer_run *r = c->r;
+    live_call *last = r->live[--r->nlive];
+    r->live[c->index] = last;
+    last->index = c->index;
+    sipua_session_unref(c->s);
+    free(c);
 }
 
 static action *action_new(answer_run *r, sipua_session *s)
@@ -111,7 +116,8 @@ static void stop_soon(sipua_io *io, void *arg)
 
 static void on_session(sipua_session *s, const sipua_session_event *ev, void *user)
 {
-    answer_run *r = user;
+    live_call *lc = user;
+    answer_run *r = lc->r;
     calls_event(&r->out, s, ev, sipua_io_now(r->io));
     switch (ev->kind) {
     case SIPUA_SESSION_EV_ACCEPTED:
@@ -126,7 +132,7 @@ static void on_session(sipua_session *s, const sipua_session_event *ev, void *us
     case SIPUA_SESSION_EV_CANCELED:
         calls_print_ladder(&r->out, s);
         r->calls_ended++;
-        forget(r, s);
+        forget(lc);
         if (r->calls_wanted && r->calls_ended >= r->calls_wanted && !r->stopping) {
             r->stopping = 1;
             sipua_io_after(r->io, 300, stop_soon, r); /* the last 200, ACK */
@@ -143,15 +149,28 @@ static void on_ua_event(void *user, const sipua_ua_event *ev)
         return;
     sipua_session *s = ev->session;
     sipua_time now = sipua_io_now(r->io);
-    if (r->nlive == MAX_LIVE) {
+    live_call *lc = malloc(sizeof *lc);
+    if (lc && r->nlive == r->caplive) {
+        size_t cap = r->caplive ? 2 * r->caplive : 64;
+        live_call **n = realloc(r->live, cap * sizeof *n);
+        if (n) {
+            r->live = n;
+            r->caplive = cap;
+        }
+    }
+    if (!lc || r->nlive == r->caplive) {
+        free(lc);
         sipua_answer_opts o;
         sipua_answer_opts_init(&o);
-        o.status_code = 486;
+        o.status_code = 503;
         sipua_session_reject(s, &o, now);
         return;
     }
-    r->live[r->nlive++] = sipua_session_ref(s);
-    sipua_session_set_callback(s, on_session, r);
+    lc->r = r;
+    lc->s = sipua_session_ref(s);
+    lc->index = r->nlive;
+    r->live[r->nlive++] = lc;
+    sipua_session_set_callback(s, on_session, lc);
     char from[300];
     const sipua_nameaddr *id = sipua_session_remote_identity(s);
     snprintf(from, sizeof from, "from %.*s", id ? (int)id->uri.whole.len : 0,
@@ -199,11 +218,19 @@ static void on_interrupt(sipua_io *io, int signum)
     /* end the calls in progress (BYE, or 480 for those not answered), then
      * stop; a second signal stops at once */
     r->stopping = 1;
-    sipua_session *copy[MAX_LIVE];
     size_t n = r->nlive;
-    memcpy(copy, r->live, n * sizeof *copy);
+    sipua_session **copy = malloc(n * sizeof *copy);
+    if (!copy) {
+        sipua_io_stop(io);
+        return;
+    }
     for (size_t i = 0; i < n; i++)
+        copy[i] = sipua_session_ref(r->live[i]->s);
+    for (size_t i = 0; i < n; i++) {
         sipua_session_terminate(copy[i], sipua_io_now(io));
+        sipua_session_unref(copy[i]);
+    }
+    free(copy);
     sipua_io_after(io, 2000, stop_soon, r);
 }
 
@@ -370,7 +397,8 @@ int cmd_answer(int argc, char **argv)
     sipua_io_on_signal(r.io, SIGTERM, on_interrupt);
     sipua_io_run(r.io);
     while (r.nlive)
-        forget(&r, r.live[0]);
+        forget(r.live[r.nlive - 1]);
+    free(r.live);
     sipua_io_free(r.io);
     calls_free(&r.out);
     g_run = NULL;

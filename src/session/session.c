@@ -170,10 +170,9 @@ static sipua_session *session_new(const sipua__session_host *host, uint64_t id, 
     s->host.alloc = &s->alloc;
     s->dir = dir;
     s->invite = sipua_msg_new(NULL, host->alloc);
-    s->sdp = sipua_sdp_new(NULL, host->alloc);
+    s->sdp = host->sdp;
     if (!s->invite || !s->sdp) {
         sipua_msg_free(s->invite);
-        sipua_sdp_free(s->sdp);
         sipua__session_free(s, s);
         return NULL;
     }
@@ -228,7 +227,6 @@ void sipua_session_unref(sipua_session *s)
         return;
     sipua__session_release(s);
     sipua_msg_free(s->invite);
-    sipua_sdp_free(s->sdp);
     sipua__session_free(s, s->invite_buf);
     sipua__session_free(s, s->ids_buf);
     sipua__session_free(s, s->ok_buf);
@@ -1088,7 +1086,10 @@ int sipua__session_answer_sdp(sipua_session *s, char *body, size_t cap)
 {
     int blen;
     if (s->offer_in_invite) {
-        blen = sipua_sdp_oa_answer(&s->oa, s->sdp, body, cap);
+        /* the offer parsed again: the parser is shared, and used since */
+        blen = sipua__session_parse_sdp(s, s->invite) == 0
+                   ? sipua_sdp_oa_answer(&s->oa, s->sdp, body, cap)
+                   : SIPUA_EPARSE;
         if (blen < 0) {
             sipua__session_send_invite_response(s, 488, "Not Acceptable Here", NULL, 0, NULL,
                                                 (sipua_str){NULL, 0});

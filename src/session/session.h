@@ -13,6 +13,7 @@
 
 #include "base/timer.h"
 #include "dialog/dialog.h"
+#include "sipua/sdp.h"
 #include "sipua/session.h"
 #include "txn/txn.h"
 
@@ -35,6 +36,10 @@ typedef struct sipua__session_host {
     sipua__dialog_table *dialogs;
     sipua__timer_heap *timers;
     const sipua_allocator *alloc;
+    /* one SDP parser for all sessions: an SDP is parsed where it is used
+     * (the parser's tables are large: one per session would cost more than
+     * the session) */
+    sipua_sdp *sdp;
     sipua_time *now; /* the UA's current time; calls from the application move it on */
     const char *user_agent;
     sipua_time t1, t2;

@@ -51,6 +51,7 @@ struct sipua_ua {
     queued *queue;            /* messages waiting for their connection */
     pending *pending;         /* OPTIONS requests not yet answered */
     sipua__dialog_table *dialogs;
+    sipua_sdp *sdp;           /* the sessions' shared SDP parser */
     sipua__timer_heap timers; /* the sessions' own timers (2xx retransmission, no answer) */
     sipua__session_host host; /* what sessions get from the UA */
     uint64_t next_session;
@@ -821,6 +822,7 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
     uint64_t seed;
     cb->random(user, (uint8_t *)&seed, sizeof seed);
     ua->dialogs = sipua__dialog_table_new(a, seed);
+    ua->sdp = sipua_sdp_new(NULL, a);
     sipua__timer_heap_init(&ua->timers, &ua->a);
     ua->host = (sipua__session_host){
         .ctx = ua,
@@ -828,6 +830,7 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
         .dialogs = ua->dialogs,
         .timers = &ua->timers,
         .alloc = &ua->a,
+        .sdp = ua->sdp,
         .now = &ua->now,
         .user_agent = ua->user_agent,
         .t1 = tc.t1,
@@ -838,7 +841,7 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
         .random = host_random,
         .identity = host_identity,
         .finished = host_finished};
-    if (!ua->tx || !ua->rx || !ua->check || !ua->txn || !ua->conns || !ua->dialogs) {
+    if (!ua->tx || !ua->rx || !ua->check || !ua->txn || !ua->conns || !ua->dialogs || !ua->sdp) {
         sipua_ua_free(ua);
         return SIPUA_ENOMEM;
     }
@@ -880,6 +883,7 @@ void sipua_ua_free(sipua_ua *ua)
     ua->a.free(ua->done, ua->a.user);
     sipua__txn_layer_free(ua->txn);
     sipua__dialog_table_free(ua->dialogs);
+    sipua_sdp_free(ua->sdp);
     sipua__timer_heap_free(&ua->timers);
     sipua_msg_free(ua->rx);
     sipua_msg_free(ua->check);
