@@ -33,6 +33,7 @@
 #                            [progress...] failed
 #   call_uac_cancel.xml      --mode ring: events [progress...] canceled
 #   call_uac_dtmf.xml        --mode accept: a dtmf event with tone 5
+#   call_uac_prack.xml       --mode preaccept: reliable 183 with RSeq, PRACK, 200 (RFC 3262)
 #
 # Every flow checks SIPp's exit status (0: its one call went as scripted).
 # SIPp and sipua answer are stopped by PID; every wait is bounded.
@@ -349,6 +350,11 @@ for t in "${transports[@]}"; do
     sipp_calls_sipua "ans_dtmf_$t" "$t" call_uac_dtmf.xml "${P}accepted dtmf terminated" 5 - -- \
         --mode accept >"$out" 2>&1
     flow_end "$T SIPp INFO Signal=5 -> answer: 200, dtmf event with tone 5" "$out"
+
+    out=$SCRATCH/ans_prack_$t.check
+    sipp_calls_sipua "ans_prack_$t" "$t" call_uac_prack.xml "${P}progress accepted terminated" - - \
+        -- --mode preaccept --ring 0.3 >"$out" 2>&1
+    flow_end "$T SIPp INVITE with 100rel -> answer --mode preaccept: reliable 183, PRACK, 200" "$out"
 done
 
 finish
