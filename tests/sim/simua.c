@@ -25,6 +25,8 @@ static int ua_send(void *user, const sipua_endpoint *to, const char *bytes, size
     simua *u = user;
     if (u->on_send)
         u->on_send(u, to, bytes, len);
+    if (u->lose && u->lose(u, bytes, len))
+        return 0;
     return simnet_send(u->net, u->addr, simua_addr_of(to), bytes, len);
 }
 

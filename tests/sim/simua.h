@@ -16,6 +16,8 @@ typedef struct simua {
     sipua_endpoint self; /* UDP 10.0.0.n:5060 */
     /* called for each datagram the UA sends, before it goes on the wire */
     void (*on_send)(struct simua *u, const sipua_endpoint *to, const char *bytes, size_t len);
+    /* when set and it returns nonzero, the network loses that datagram */
+    int (*lose)(struct simua *u, const char *bytes, size_t len);
 } simua;
 
 /* The sim address of a UDP endpoint "a.b.c.d":port ({0, 0} for others). */
