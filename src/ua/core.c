@@ -62,9 +62,14 @@ struct sipua_ua {
     sipua_time now;
     char *tx; /* responses are built here */
     size_t txcap;
+    int server_ok; /* the Server header (user_agent) parses whole */
 };
 
-static const char allow_value[] = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK";
+#define ALLOW_VALUE "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK"
+static const char allow_value[] = ALLOW_VALUE;
+/* The 200 to an OPTIONS: what the core serves. */
+static const char options_headers[] = "Allow: " ALLOW_VALUE "\r\nAccept: application/sdp\r\n"
+                                      "Accept-Language: en\r\nSupported: 100rel\r\n";
 
 /* Methods the core serves: the others it knows get 405. */
 #define SERVED                                                                                     \
@@ -362,9 +367,11 @@ static void conn_event_cb(void *user, const sipua__conn_event *ev)
 /* Responses (RFC 3261 8.2.6)                                          */
 
 /* Writes the response to request m into ua->tx; returns its length or an
- * error. `extra` is zero or more whole header lines (with CRLFs). */
+ * error. `extra` is zero or more whole header lines (with CRLFs). `echoed`:
+ * m passed echo_safe() and `extra` holds only the core's own constant
+ * lines, so the response is well formed by construction. */
 static int build_response(sipua_ua *ua, const sipua_msg *m, const sipua_endpoint *from, int code,
-                          const char *reason, const char *extra)
+                          const char *reason, const char *extra, int echoed)
 {
     sipua_builder b;
     sipua_builder_init(&b, ua->tx, ua->txcap);
@@ -383,7 +390,10 @@ static int build_response(sipua_ua *ua, const sipua_msg *m, const sipua_endpoint
         return n;
     /* What is copied from the request (Via, From, To, Call-ID, CSeq) came
      * from a message that may not have parsed whole: the response leaves
-     * only if every header of it parses. */
+     * only if every header of it parses, unless echo_safe() checked those
+     * once already. */
+    if (echoed && ua->server_ok)
+        return n;
     if (sipua_msg_parse(ua->check, ua->tx, (size_t)n, SIPUA_PARSE_DATAGRAM) != n ||
         sipua_msg_parse_all(ua->check) != 0)
         return SIPUA_EPARSE;
@@ -432,7 +442,7 @@ static void answered(sipua_ua *ua, const sipua_msg *m, const sipua_endpoint *fro
 static void respond_stateless(sipua_ua *ua, const sipua_msg *m, const sipua_endpoint *from,
                               int code, const char *reason)
 {
-    int n = build_response(ua, m, from, code, reason, NULL);
+    int n = build_response(ua, m, from, code, reason, NULL, 0);
     if (n < 0) {
         dropped(ua, from, n, n == SIPUA_ENOSPC ? "response did not fit" : "cannot be answered");
         return;
@@ -442,9 +452,10 @@ static void respond_stateless(sipua_ua *ua, const sipua_msg *m, const sipua_endp
 }
 
 static void respond_txn(sipua_ua *ua, sipua__txn *st, const sipua_msg *m,
-                        const sipua_endpoint *from, int code, const char *reason, const char *extra)
+                        const sipua_endpoint *from, int code, const char *reason, const char *extra,
+                        int echoed)
 {
-    int n = build_response(ua, m, from, code, reason, extra);
+    int n = build_response(ua, m, from, code, reason, extra, echoed);
     if (n < 0) {
         dropped(ua, from, n, n == SIPUA_ENOSPC ? "response did not fit" : "cannot be answered");
         sipua__txn_terminate(st);
@@ -531,7 +542,8 @@ static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const si
     sipua__uas_inspect(m, 1, &pol, &v);
     char extra[512];
     if (v.action == SIPUA_ACT_RESPOND) {
-        respond_txn(ua, st, m, &from, v.status, v.reason, verdict_headers(&v, extra, sizeof extra));
+        respond_txn(ua, st, m, &from, v.status, v.reason, verdict_headers(&v, extra, sizeof extra),
+                    0);
         return;
     }
     if (v.action == SIPUA_ACT_DROP) {
@@ -543,7 +555,7 @@ static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const si
         /* what a response copies does not parse: answered 400 if even
          * that can be made valid, else dropped */
         respond_txn(ua, st, m, &from, 400, "Bad Request (malformed Via, From, To or Record-Route)",
-                    NULL);
+                    NULL, 0);
         return;
     }
     if (method == SIPUA_METHOD_CANCEL) {
@@ -552,7 +564,7 @@ static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const si
         if (s)
             sipua__session_on_cancel(s, st, m, &from);
         else
-            respond_txn(ua, st, m, &from, 481, "Call/Transaction Does Not Exist", NULL);
+            respond_txn(ua, st, m, &from, 481, "Call/Transaction Does Not Exist", NULL, 1);
         return;
     }
     if (in_dialog) {
@@ -561,17 +573,11 @@ static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const si
         if (s)
             sipua__session_on_request(s, st, m, &from);
         else
-            respond_txn(ua, st, m, &from, 481, "Call/Transaction Does Not Exist", NULL);
+            respond_txn(ua, st, m, &from, 481, "Call/Transaction Does Not Exist", NULL, 1);
         return;
     }
     switch (method) {
-    case SIPUA_METHOD_OPTIONS:
-        snprintf(
-            extra, sizeof extra,
-            "Allow: %s\r\nAccept: application/sdp\r\nAccept-Language: en\r\nSupported: 100rel\r\n",
-            allow_value);
-        respond_txn(ua, st, m, &from, 200, "OK", extra);
-        break;
+    case SIPUA_METHOD_OPTIONS: respond_txn(ua, st, m, &from, 200, "OK", options_headers, 1); break;
     case SIPUA_METHOD_INVITE: {
         sipua_session *s = sipua__session_incoming(&ua->host, ++ua->next_session, st, m, &from);
         if (!s)
@@ -584,7 +590,7 @@ static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const si
     }
     default:
         /* BYE, INFO outside a dialog */
-        respond_txn(ua, st, m, &from, 481, "Call/Transaction Does Not Exist", NULL);
+        respond_txn(ua, st, m, &from, 481, "Call/Transaction Does Not Exist", NULL, 1);
         break;
     }
 }
@@ -765,6 +771,22 @@ int sipua_invite(sipua_ua *ua, sipua_str target, const sipua_endpoint *next_hop,
 /* ------------------------------------------------------------------ */
 /* Life                                                                */
 
+/* Whether the Server header every response carries parses whole: checked
+ * once here rather than in every response. */
+static int server_header_ok(sipua_ua *ua)
+{
+    sipua_builder b;
+    sipua_builder_init(&b, ua->tx, ua->txcap);
+    sipua_builder_raw(&b, SIPUA_STR("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n"
+                                    "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\n"
+                                    "Call-ID: c\r\nCSeq: 1 OPTIONS\r\n"));
+    sipua_builder_header(&b, SIPUA_STR("Server"), cstr(ua->user_agent));
+    sipua_builder_body(&b, (sipua_str){"", 0});
+    int n = sipua_builder_finish(&b);
+    return n > 0 && sipua_msg_parse(ua->check, ua->tx, (size_t)n, SIPUA_PARSE_DATAGRAM) == n &&
+           sipua_msg_parse_all(ua->check) == 0;
+}
+
 int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void *user,
                  const sipua_allocator *alloc, sipua_ua **out)
 {
@@ -845,6 +867,7 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
         sipua_ua_free(ua);
         return SIPUA_ENOMEM;
     }
+    ua->server_ok = server_header_ok(ua);
     *out = ua;
     return 0;
 }
