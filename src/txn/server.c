@@ -106,6 +106,19 @@ static int store_response(sipua__txn *st, const char *bytes, size_t len, sipua_s
     return 0;
 }
 
+/* Frees the stored response: a response was sent, none is kept. */
+static void drop_response(sipua__txn *st)
+{
+    const sipua_allocator *a = st->layer->alloc;
+    if (st->response)
+        a->free(st->response, a->user);
+    st->response = NULL;
+    st->response_cap = 0;
+    st->response_len = 0;
+    st->response_sent = 0;
+    st->response_to_tag = (sipua_str){NULL, 0};
+}
+
 /* 17.2.1: the server transaction answers 100 Trying itself when the TU did
  * not answer at once. */
 static void send_trying(sipua__txn *st, const sipua_msg *msg)
@@ -193,6 +206,16 @@ int sipua__txn_server_respond(sipua__txn *st, const char *bytes, size_t len, sip
     if (!open && (status < 200 || status >= 300))
         return SIPUA_ESTATE; /* Accepted takes only the TU's 2xx retransmissions */
     const sipua_nameaddr *to = sipua_msg_to(layer->scratch);
+    if (st->kind == SIPUA__TXN_INVITE_SERVER && status >= 200 && status < 300 && !st->key.rfc2543) {
+        /* Accepted never resends (the TU retransmits its 2xx) and matches
+         * ACKs by branch: no copy is kept for the 32 s of timer L. */
+        drop_response(st);
+        st->status = status;
+        respond_transition(st, status, now);
+        sipua__txn_send(st, bytes, len);
+        sipua__txn_flush(layer);
+        return 0;
+    }
     rc = store_response(st, bytes, len, to ? to->tag : (sipua_str){NULL, 0});
     if (rc < 0)
         return rc;
