@@ -98,6 +98,10 @@ struct sipua_io {
     int stopping;
     signal_cb *signals[4];
     size_t nsignals;
+    /* getrandom() output not yet handed out: tags and branches take a few
+     * bytes each, and a system call per tag cost about a microsecond */
+    uint8_t rnd[256];
+    size_t rnd_left;
 };
 
 /* ------------------------------------------------------------------ */
@@ -124,9 +128,8 @@ sipua_time sipua_io_now(sipua_io *io)
            (t.tv_nsec - io->mono0.tv_nsec) / 1000;
 }
 
-static void ua_random(void *user, uint8_t *buf, size_t len)
+static void fill_random(uint8_t *buf, size_t len)
 {
-    (void)user;
     while (len) {
         ssize_t n = getrandom(buf, len, 0);
         if (n < 0) {
@@ -137,6 +140,25 @@ static void ua_random(void *user, uint8_t *buf, size_t len)
         buf += n;
         len -= (size_t)n;
     }
+}
+
+/* Bytes from the pool, refilled from getrandom() when it runs dry; each
+ * byte is handed out once. */
+static void ua_random(void *user, uint8_t *buf, size_t len)
+{
+    sipua_io *io = user;
+    if (len > sizeof io->rnd) {
+        fill_random(buf, len);
+        return;
+    }
+    if (io->rnd_left < len) {
+        fill_random(io->rnd, sizeof io->rnd);
+        io->rnd_left = sizeof io->rnd;
+    }
+    uint8_t *p = io->rnd + sizeof io->rnd - io->rnd_left;
+    memcpy(buf, p, len);
+    memset(p, 0, len);
+    io->rnd_left -= len;
 }
 
 static void reschedule(sipua_io *io);
