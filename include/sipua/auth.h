@@ -147,6 +147,14 @@ typedef struct sipua_auth_verify_opts {
 
 #define SIPUA_AUTH_VERIFY_OPTS_VERSION 1u
 
+/* Copies a value of a parsed header (the content of a quoted-string as
+ * written, what sipua_auth_parse() stores) into out[0..cap) with its
+ * quoted-pairs undone: `b\"o\\b` gives `b"o\b`. The username to look a
+ * password up by, for one. No NUL is written. Returns the length,
+ * SIPUA_EINVAL (out NULL with cap > 0, or written.p NULL with a length) or
+ * SIPUA_ENOSPC. */
+SIPUA_EXTERN int sipua_auth_unquote(sipua_str written, char *out, size_t cap);
+
 /* Fills o with every span absent. */
 SIPUA_EXTERN void sipua_auth_verify_opts_init(sipua_auth_verify_opts *o);
 
@@ -154,7 +162,7 @@ SIPUA_EXTERN void sipua_auth_verify_opts_init(sipua_auth_verify_opts *o);
  * or Proxy-Authorization value) for the request they came with: the realm
  * is ours, the response is the one the password gives (compared in constant
  * time), and the nonce is the one we issued. The caller looked the password
- * up by creds->username, and may compare creds->uri with the Request-URI
+ * up by creds->username (see sipua_auth_unquote()), and may compare creds->uri with the Request-URI
  * and creds->nc with the counts it has seen (RFC 7616 3.4.6, 3.4.5).
  *
  * Returns 0 when the credentials are good. Anything else refuses them:

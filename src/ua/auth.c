@@ -70,13 +70,13 @@ static int choose_qop(const sipua_auth *c, const sipua_auth_creds_opts *o)
 }
 
 /* A bounded writer: the first overflow sticks. */
-typedef struct out {
+typedef struct writer {
     char *p;
     size_t cap, len;
     int full;
-} out;
+} writer;
 
-static void put(out *w, const char *s, size_t n)
+static void put(writer *w, const char *s, size_t n)
 {
     if (w->full || n >= w->cap - w->len) {
         w->full = 1;
@@ -86,7 +86,7 @@ static void put(out *w, const char *s, size_t n)
     w->len += n;
 }
 
-static void puts_(out *w, const char *s)
+static void puts_(writer *w, const char *s)
 {
     put(w, s, strlen(s));
 }
@@ -98,7 +98,7 @@ static int has_crlf(sipua_str s)
 
 /* `, name="value"` with value quoted per RFC 3261 25.1: `"`, `\` and the
  * control characters qdtext leaves out become quoted-pairs. */
-static void put_quoted(out *w, const char *name, sipua_str v, int escape)
+static void put_quoted(writer *w, const char *name, sipua_str v, int escape)
 {
     puts_(w, name);
     put(w, "=\"", 2);
@@ -181,7 +181,7 @@ int sipua_auth_credentials(const sipua_auth *challenge, const sipua_auth_creds_o
     if (n < 0)
         return n;
 
-    out w = {buf, cap, 0, 0};
+    writer w = {buf, cap, 0, 0};
     puts_(&w, "Digest ");
     put_quoted(&w, "username", o->username, 1);
     put_quoted(&w, ", realm", p.realm, 0);
@@ -206,6 +206,21 @@ int sipua_auth_credentials(const sipua_auth *challenge, const sipua_auth_creds_o
     }
     buf[w.len] = 0;
     return (int)w.len;
+}
+
+int sipua_auth_unquote(sipua_str written, char *out, size_t cap)
+{
+    if ((!written.p && written.len) || (!out && cap))
+        return SIPUA_EINVAL;
+    size_t n = 0;
+    for (size_t i = 0; i < written.len; i++, n++) {
+        if (written.p[i] == '\\' && i + 1 < written.len)
+            i++;
+        if (n >= cap || n > INT32_MAX)
+            return SIPUA_ENOSPC;
+        out[n] = written.p[i];
+    }
+    return (int)n;
 }
 
 void sipua_auth_verify_opts_init(sipua_auth_verify_opts *o)

@@ -448,6 +448,19 @@ static void test_rfc7616_3_9_1_verify(void **state)
     assert_int_equal(sipua_auth_verify(&creds, &v), SIPUA_ENOTFOUND);
 }
 
+static void test_rfc3261_25_1_unquote(void **state)
+{
+    (void)state;
+    sipua_auth creds = parsed("Digest username=\"b\\\"o\\\\b\", realm=\"a\"");
+    char out[8];
+    assert_int_equal(sipua_auth_unquote(creds.username, out, sizeof out), 5);
+    assert_memory_equal(out, "b\"o\\b", 5);
+    assert_int_equal(sipua_auth_unquote(creds.username, out, 4), SIPUA_ENOSPC);
+    assert_int_equal(sipua_auth_unquote(creds.realm, out, 1), 1);
+    assert_int_equal(sipua_auth_unquote((sipua_str){NULL, 0}, NULL, 0), 0);
+    assert_int_equal(sipua_auth_unquote(creds.realm, NULL, 4), SIPUA_EINVAL);
+}
+
 static void test_verify_errors(void **state)
 {
     (void)state;
@@ -507,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_credentials_errors),
         cmocka_unit_test(test_rfc7616_3_4_6_round_trips),
         cmocka_unit_test(test_rfc7616_3_9_1_verify),
+        cmocka_unit_test(test_rfc3261_25_1_unquote),
         cmocka_unit_test(test_verify_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
