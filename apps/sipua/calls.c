@@ -29,6 +29,7 @@ static const char *event_name(sipua_session_event_kind k)
     case SIPUA_SESSION_EV_FAILED: return "failed";
     case SIPUA_SESSION_EV_CANCELED: return "canceled";
     case SIPUA_SESSION_EV_DTMF: return "dtmf";
+    case SIPUA_SESSION_EV_RENEGOTIATED: return "renegotiated";
     }
     return "?";
 }
@@ -103,6 +104,9 @@ void calls_event(calls *c, sipua_session *s, const sipua_session_event *ev, sipu
         if (ev->kind == SIPUA_SESSION_EV_DTMF)
             printf(",\"tone\":\"%c\",\"duration_ms\":%d,\"direction\":\"%s\"", ev->tone,
                    ev->duration_ms, ev->received ? "received" : "sent");
+        if (ev->kind == SIPUA_SESSION_EV_RENEGOTIATED)
+            printf(",\"held_local\":%s,\"held_remote\":%s", ev->held_local ? "true" : "false",
+                   ev->held_remote ? "true" : "false");
         fputs("}\n", stdout);
         fflush(stdout);
         return;
@@ -130,6 +134,12 @@ void calls_event(calls *c, sipua_session *s, const sipua_session_event *ev, sipu
     }
     case SIPUA_SESSION_EV_DTMF:
         printf(" '%c' %d ms %s", ev->tone, ev->duration_ms, ev->received ? "received" : "sent");
+        break;
+    case SIPUA_SESSION_EV_RENEGOTIATED:
+        printf(": %s", ev->held_local && ev->held_remote ? "both sides hold"
+                       : ev->held_local                  ? "held by us"
+                       : ev->held_remote                 ? "held by the peer"
+                                                         : "active");
         break;
     default: break;
     }

@@ -13,7 +13,9 @@
  * established) or canceled (the caller gave up); dtmf for each tone sent
  * or received (received ones: an INFO with an application/dtmf-relay body;
  * INFO with other bodies is answered 415, with an Info-Package 469). The
- * final event carries a cause (sipua_cause).
+ * final event carries a cause (sipua_cause). renegotiated follows each
+ * later offer/answer exchange (hold, unhold, renegotiate, and the peer's
+ * re-INVITEs and UPDATEs).
  *
  * Lifetimes: the application owns a session (the one sipua_invite() gives,
  * or the one the UA's invite event hands it) and releases it with
@@ -88,7 +90,16 @@ typedef enum sipua_session_event_kind {
     SIPUA_SESSION_EV_TERMINATED,   /* an established session ended (final) */
     SIPUA_SESSION_EV_FAILED,       /* the session could not be established (final) */
     SIPUA_SESSION_EV_CANCELED,     /* the caller canceled (final) */
-    SIPUA_SESSION_EV_DTMF          /* a tone sent or received */
+    SIPUA_SESSION_EV_DTMF,         /* a tone sent or received */
+    /* An offer/answer exchange after the first one completed: a re-INVITE
+     * or UPDATE of ours answered 2xx, or the peer's answered by us (when
+     * our 2xx goes; after a re-INVITE without SDP, when the ACK brings the
+     * answer). held_local and held_remote say whether the call is now on
+     * hold. sipua's addition: API.md lists no such event (SIP.js reports
+     * it through its session description handler). A session refresh
+     * (RFC 4028) by UPDATE without SDP fires none; one by re-INVITE does,
+     * with the same hold state. */
+    SIPUA_SESSION_EV_RENEGOTIATED
 } sipua_session_event_kind;
 
 typedef struct sipua_session_event {
@@ -104,6 +115,8 @@ typedef struct sipua_session_event {
     char tone;         /* dtmf: '0'-'9', 'A'-'D', '#', '*' */
     int duration_ms;   /* dtmf: the tone's duration (received: 0 when the INFO gives none) */
     int received;      /* dtmf: 1 received, 0 sent */
+    int held_local;    /* renegotiated: we hold the peer (our streams sendonly or inactive) */
+    int held_remote;   /* renegotiated: the peer holds us (its streams sendonly or inactive) */
 } sipua_session_event;
 
 typedef void (*sipua_session_cb)(sipua_session *s, const sipua_session_event *ev, void *user);
@@ -264,6 +277,65 @@ SIPUA_EXTERN void sipua_dtmf_opts_init(sipua_dtmf_opts *opts);
  * would be waiting), or the error of the first INFO's send. */
 SIPUA_EXTERN int sipua_session_send_dtmf(sipua_session *s, const char *tones,
                                          const sipua_dtmf_opts *opts, sipua_time now);
+
+/* ------------------------------------------------------------------ */
+/* re-INVITE, UPDATE, session timers                                   */
+
+/* Puts the peer on hold: a re-INVITE (RFC 3261 14) with a new offer whose
+ * sendrecv streams are sendonly and recvonly ones inactive (RFC 3264 8.4).
+ * sipua_session_unhold() offers them sendrecv again;
+ * sipua_session_renegotiate() sends a fresh offer with the hold state as
+ * it is. The re-INVITE is a new INVITE client transaction in the dialog
+ * (same Call-ID and tags, CSeq + 1, our Contact); its 2xx is ACKed (the
+ * ACK reuses its CSeq), the answer taken, and renegotiated fires. A
+ * non-2xx final response leaves the session as it was (the offer is
+ * rolled back), except: 491 (glare, RFC 3261 14.1), after which the
+ * re-INVITE goes again, with a fresh offer, after a random wait of
+ * 2.1..4 s when we sent the initial INVITE (we own the Call-ID), else
+ * 0..2 s, in steps of 10 ms; 481 and 408 (the dialog is gone, RFC 5057),
+ * which end the session: terminated, cause DIALOG_ERROR; no response at
+ * all: BYE, terminated with cause REQUEST_TIMEOUT (CONNECTION_ERROR for a
+ * transport error). Returns 0, SIPUA_EINVAL (NULL), SIPUA_ESTATE (not
+ * established and ACKed, ended, or an offer/answer exchange or its 491
+ * wait in progress), or the send's error.
+ *
+ * The peer's re-INVITEs are answered 200 with our answer (or our offer
+ * when it carried none: the answer then comes in the ACK), 2xx
+ * retransmitted until the ACK (NO_ACK after 64*T1 ends the session by
+ * BYE), 488 when nothing in the offer is acceptable (the session stays as
+ * it was), 491 while a re-INVITE or UPDATE of ours is pending, 500 with
+ * Retry-After while another of the peer's is. */
+SIPUA_EXTERN int sipua_session_hold(sipua_session *s, sipua_time now);
+SIPUA_EXTERN int sipua_session_unhold(sipua_session *s, sipua_time now);
+SIPUA_EXTERN int sipua_session_renegotiate(sipua_session *s, sipua_time now);
+/* As sipua_session_renegotiate() with an UPDATE (RFC 3311) in place of
+ * the re-INVITE, on an established session only. Received UPDATEs are
+ * answered 200, with our answer when they carry an offer (488, 491 and
+ * 500 as for re-INVITEs). */
+SIPUA_EXTERN int sipua_session_update(sipua_session *s, sipua_time now);
+
+/* The hold state of the last completed offer/answer: 1 when we hold the
+ * peer, resp. when the peer holds us (its streams sendonly or inactive,
+ * or a 0.0.0.0 connection address). */
+SIPUA_EXTERN int sipua_session_is_held_local(const sipua_session *s);
+SIPUA_EXTERN int sipua_session_is_held_remote(const sipua_session *s);
+
+/* Session timers (RFC 4028). Our INVITEs say Supported: timer and
+ * Session-Expires: 1800 (a constant for now); a 422 is answered by
+ * sending the INVITE again (CSeq + 1) with the Min-SE it asks for, once.
+ * Incoming INVITEs, re-INVITEs and UPDATEs with a Session-Expires below
+ * 90 s are answered 422 with Min-SE: 90; otherwise our 2xx repeats their
+ * interval with a refresher (theirs; else uac when the peer supports
+ * timer, else uas) and Require: timer when the peer supports it. No
+ * Session-Expires in the 2xx (client) or in the request (server): no
+ * session timer. The refresher sends an UPDATE without SDP (a re-INVITE
+ * when the peer does not allow UPDATE) at half the interval; the other
+ * side, when no refresh arrives, sends BYE at the interval minus
+ * min(32 s, interval / 3) (RFC 4028 10) with Reason: SIP;cause=408, and
+ * the session ends with terminated, cause REQUEST_TIMEOUT. Every
+ * re-INVITE or UPDATE answered 2xx restarts the timer. The interval in
+ * force (seconds), 0 when none: */
+SIPUA_EXTERN uint32_t sipua_session_expires(const sipua_session *s);
 
 /* Attributes. */
 SIPUA_EXTERN sipua_time sipua_session_start_time(const sipua_session *s);

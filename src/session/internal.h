@@ -115,7 +115,40 @@ struct sipua_session {
     sipua__timer t_dtmf;
 
     sipua__sreq *bye_req; /* our BYE, while in progress */
+
+    /* re-INVITE and UPDATE (reinvite.c) */
+    sipua__sreq *reinv_req;     /* our re-INVITE or UPDATE, until its final response */
+    int reinv_kind;             /* what it is for (SIPUA__REINV_*) */
+    int reinv_hold;             /* the hold state it asks for */
+    uint32_t last_invite_cseq;  /* of our last re-INVITE: its 2xx retransmissions get the ACK */
+    sipua__timer t_glare;       /* 491: the RFC 3261 14.1 back-off before trying again */
+    int glare_kind, glare_hold; /* what to try again */
+    int glare_update;           /* as an UPDATE */
+    sipua__txn *reinv_st;       /* the peer's re-INVITE, its server transaction */
+    char *re_ok_buf;            /* our 2xx to it, retransmitted until the ACK */
+    size_t re_ok_len;
+    int re_ok_pending;  /* that 2xx awaits its ACK */
+    int re_offer_in_ok; /* the re-INVITE had no SDP: our offer went in the 2xx */
+    sipua__timer t_re2xx;
+    sipua_time re_interval, re_give_up;
+    int held_local, held_remote; /* as of the last completed offer/answer */
+    int peer_update;             /* the peer allows UPDATE */
+
+    /* session timers (RFC 4028) */
+    uint32_t se_interval; /* seconds; 0: none in force */
+    int se_we_refresh;    /* we send the refreshes; else we watch for them */
+    uint32_t se_asked;    /* the Session-Expires our INVITE asks for */
+    int se_retried;       /* our INVITE was retried after a 422 */
+    sipua__timer t_se;
 };
+
+/* What a re-INVITE or UPDATE of ours is for. */
+enum { SIPUA__REINV_HOLD = 1, SIPUA__REINV_RENEGOTIATE, SIPUA__REINV_REFRESH };
+
+/* RFC 4028: what our INVITEs ask for, and the smallest interval we take
+ * (4: Min-SE is at least 90 s). */
+#define SIPUA__SESSION_EXPIRES 1800u
+#define SIPUA__MIN_SE          90u
 
 static inline sipua_time sipua__session_now(const sipua_session *s)
 {
@@ -150,7 +183,7 @@ static inline sipua_str sipua__cstr(const char *c)
 
 /* Methods we take within a session: Allow in our INVITEs, 1xx/2xx and
  * 405s. */
-#define SIPUA__SESSION_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK"
+#define SIPUA__SESSION_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE"
 
 /* Emits an event (a final one once; the final one stops the timers and
  * drops the tones still queued). */
@@ -219,5 +252,36 @@ void sipua__dtmf_on_info(sipua_session *s, sipua__txn *st, const sipua_msg *req)
 void sipua__dtmf_on_info_done(sipua_session *s, int code);
 /* The session ends: queued tones are dropped. */
 void sipua__dtmf_stop(sipua_session *s);
+
+/* reinvite.c: re-INVITE, UPDATE, 491 glare, session timers */
+void sipua__reinvite_init(sipua_session *s);
+/* The session ends: its timers stop. */
+void sipua__reinvite_stop(sipua_session *s);
+void sipua__reinvite_release(sipua_session *s);
+/* Our Contact for transport t, a name-addr. */
+void sipua__session_contact(const sipua_session *s, sipua_transport t, char *out, size_t cap);
+/* A re-INVITE or UPDATE within the established session (st its server
+ * transaction), already checked against the dialog: answered here. */
+void sipua__reinvite_on_request(sipua_session *s, sipua__txn *st, const sipua_msg *req);
+/* An ACK within the dialog that is not the initial INVITE's. */
+void sipua__reinvite_on_ack(sipua_session *s, const sipua_msg *ack);
+/* A response to our re-INVITE or UPDATE q. */
+void sipua__reinvite_on_response(sipua_session *s, sipua__sreq *q, const sipua_msg *resp);
+/* Our re-INVITE or UPDATE q got no response (cause REQUEST_TIMEOUT or
+ * CONNECTION_ERROR). */
+void sipua__reinvite_failed(sipua_session *s, sipua__sreq *q, sipua_cause cause);
+/* The peer's re-INVITE transaction ended. */
+void sipua__reinvite_server_txn_gone(sipua_session *s, sipua__txn *t);
+/* Client: a 422 to our INVITE: 1 when it was sent again with the Min-SE
+ * asked for, else 0 (the INVITE fails as usual). */
+int sipua__timer_client_422(sipua_session *s, const sipua_msg *resp);
+/* Client: the 2xx to our INVITE: the session timer it sets, if any. */
+void sipua__timer_client_2xx(sipua_session *s, const sipua_msg *resp);
+/* Server: the INVITE's Session-Expires checked (4028 9). 0 when it is
+ * acceptable, else the 422 went and the INVITE is over. */
+int sipua__timer_server_check(sipua_session *s);
+/* Server: header lines (CRLFs included) for our 2xx to the INVITE,
+ * and the timer set from then. */
+void sipua__timer_server_2xx(sipua_session *s, char *out, size_t cap);
 
 #endif

@@ -164,6 +164,7 @@ static sipua_session *session_new(const sipua__session_host *host, uint64_t id, 
     sipua__timer_init(&s->t_noanswer, on_noanswer, s);
     sipua__prack_init(s);
     sipua__dtmf_init(s);
+    sipua__reinvite_init(s);
     s->id = id;
     s->host = *host;
     s->alloc = *host->alloc;
@@ -194,6 +195,7 @@ static void timers_stop(sipua_session *s)
     sipua__timer_cancel(s->host.timers, &s->t_noanswer);
     sipua__timer_cancel(s->host.timers, &s->t_rel);
     sipua__timer_cancel(s->host.timers, &s->t_dtmf);
+    sipua__reinvite_stop(s);
 }
 
 /* What the session holds in the UA (its dialogs, its timers), given back
@@ -231,6 +233,7 @@ void sipua_session_unref(sipua_session *s)
     sipua__session_free(s, s->ids_buf);
     sipua__session_free(s, s->ok_buf);
     sipua__prack_release(s);
+    sipua__reinvite_release(s);
     sipua__session_free(s, s);
 }
 
@@ -287,6 +290,10 @@ void sipua__session_emit(sipua_session *s, sipua_session_event_kind kind, const 
     if (s->cb && !s->detached) {
         sipua_session_event ev = {
             .kind = kind, .msg = msg, .code = code, .cause = cause, .by_peer = by_peer};
+        if (kind == SIPUA_SESSION_EV_RENEGOTIATED) {
+            ev.held_local = s->held_local;
+            ev.held_remote = s->held_remote;
+        }
         sipua_session_ref(s);
         s->cb(s, &ev, s->user);
         sipua_session_unref(s);
@@ -382,6 +389,8 @@ static void next_hop_endpoint(const sipua_session *s, sipua_str uri_text, sipua_
     sipua_endpoint_set(ep, t, host, port, 0);
 }
 
+void sipua__session_contact(const sipua_session *s, sipua_transport t, char *out, size_t cap);
+
 static void via_for(const sipua_session *s, const sipua_endpoint *to, char *out, size_t cap)
 {
     const sipua_endpoint *me = s->host.identity(s->host.ctx, to->transport);
@@ -412,6 +421,11 @@ static void contact_for(const sipua_session *s, sipua_transport t, char *out, si
         n += snprintf(out + n, cap - (size_t)n, ":%u", (unsigned)me->port);
     if (n > 0 && (size_t)n < cap)
         snprintf(out + n, cap - (size_t)n, ";transport=%s>", tn);
+}
+
+void sipua__session_contact(const sipua_session *s, sipua_transport t, char *out, size_t cap)
+{
+    contact_for(s, t, out, cap);
 }
 
 /* A request within the dialog, in a new client transaction (ACK: sent
@@ -569,8 +583,11 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
     sipua_builder_header(&b, SIPUA_STR("CSeq"), SIPUA_STR("1 INVITE"));
     sipua_builder_header(&b, SIPUA_STR("Contact"), sipua__cstr(contact));
     sipua_builder_header(&b, SIPUA_STR("Allow"), SIPUA_STR(SIPUA__SESSION_ALLOW));
-    /* RFC 3262 4: we take reliable provisional responses */
-    sipua_builder_header(&b, SIPUA_STR("Supported"), SIPUA_STR("100rel"));
+    /* RFC 3262 4: we take reliable provisional responses; RFC 4028 7.1:
+     * session timers */
+    sipua_builder_header(&b, SIPUA_STR("Supported"), SIPUA_STR("100rel, timer"));
+    snprintf(line, sizeof line, "%u", SIPUA__SESSION_EXPIRES);
+    sipua_builder_header(&b, SIPUA_STR("Session-Expires"), sipua__cstr(line));
     if (opts->anonymous)
         sipua_builder_header(&b, SIPUA_STR("Privacy"), SIPUA_STR("id"));
     sipua_builder_header(&b, SIPUA_STR("User-Agent"), sipua__cstr(host->user_agent));
@@ -756,6 +773,7 @@ static void client_invite_response(sipua_session *s, const sipua_msg *resp)
             return;
         }
         s->st = ST_ESTABLISHED;
+        sipua__timer_client_2xx(s, resp);
         sipua__session_emit(s, SIPUA_SESSION_EV_ACCEPTED, resp, code, SIPUA_CAUSE_NONE, 0);
         if (bad != SIPUA_CAUSE_NONE && !s->final_given) {
             /* an unusable answer: the call is established, end it (RFC
@@ -770,6 +788,8 @@ static void client_invite_response(sipua_session *s, const sipua_msg *resp)
     if (code >= 300) {
         if (s->final_given)
             return;
+        if (code == 422 && sipua__timer_client_422(s, resp))
+            return; /* sent again with the Min-SE asked for (RFC 4028 7.4) */
         if (code == 487 && s->cancel_sent) {
             sipua__session_emit(s, SIPUA_SESSION_EV_CANCELED, resp, code, SIPUA_CAUSE_CANCELED, 0);
             return;
@@ -789,6 +809,11 @@ void sipua__session_on_response(sipua__txn *ct, const sipua_msg *resp)
     if (s->detached)
         return;
     int code = sipua_msg_status(resp);
+    if ((q->method == SIPUA_METHOD_INVITE && q != s->invite_req) ||
+        q->method == SIPUA_METHOD_UPDATE) {
+        sipua__reinvite_on_response(s, q, resp);
+        return;
+    }
     switch (q->method) {
     case SIPUA_METHOD_INVITE: client_invite_response(s, resp); break;
     case SIPUA_METHOD_BYE:
@@ -815,7 +840,10 @@ static void request_failed(sipua__txn *t, sipua_cause cause)
     if (q->s->detached)
         return;
     sipua_session *s = q->s;
-    if (q->method == SIPUA_METHOD_INVITE) {
+    if ((q->method == SIPUA_METHOD_INVITE && q != s->invite_req) ||
+        q->method == SIPUA_METHOD_UPDATE) {
+        sipua__reinvite_failed(s, q, cause);
+    } else if (q->method == SIPUA_METHOD_INVITE) {
         if (s->st == ST_ESTABLISHED)
             return;
         sipua__session_emit(s, s->cancel_sent ? SIPUA_SESSION_EV_CANCELED : SIPUA_SESSION_EV_FAILED,
@@ -851,6 +879,7 @@ void sipua__session_on_txn_terminated(sipua__txn *t)
         sipua__txn_set_user(t, NULL);
         if (srv->invite_txn == t)
             srv->invite_txn = NULL;
+        sipua__reinvite_server_txn_gone(srv, t);
         sipua_session_unref(srv);
         return;
     }
@@ -866,6 +895,8 @@ void sipua__session_on_txn_terminated(sipua__txn *t)
     }
     if (s->bye_req == q)
         s->bye_req = NULL;
+    if (s->reinv_req == q)
+        s->reinv_req = NULL;
     if (s->info_req == q) {
         /* ended without a final response reaching us (cannot happen: the
          * timeout comes first); the queue stops */
@@ -998,6 +1029,13 @@ sipua_session *sipua__session_incoming(const sipua__session_host *host, uint64_t
                      sipua_msg_has_option(s->invite, SIPUA_HDR_REQUIRE, "100rel");
     int ps = sipua__session_parse_sdp(s, s->invite);
     s->offer_in_invite = ps == 0;
+    if (ps >= 0 && sipua__timer_server_check(s)) {
+        /* 422 (RFC 4028 9) went */
+        s->final_given = 1;
+        s->st = ST_ENDED;
+        sipua_session_unref(s);
+        return NULL;
+    }
     if (ps < 0) {
         sipua__session_send_invite_response(s, 400, "Bad Request (malformed SDP)", NULL, 0, NULL,
                                             (sipua_str){NULL, 0});
@@ -1067,7 +1105,12 @@ int sipua__session_send_2xx(sipua_session *s, const char *const *extra, size_t n
 {
     if (sipua__dialog_get_state(s->dialog) == SIPUA__DIALOG_EARLY)
         sipua__dialog_confirm(s->dialog);
-    int r = sipua__session_send_invite_response(s, 200, "OK", extra, nextra, raw_extra, body);
+    /* RFC 4028 9: the interval and refresher */
+    char lines[1024];
+    int at = snprintf(lines, sizeof lines, "%s", raw_extra ? raw_extra : "");
+    if (at >= 0 && (size_t)at < sizeof lines)
+        sipua__timer_server_2xx(s, lines + at, sizeof lines - (size_t)at);
+    int r = sipua__session_send_invite_response(s, 200, "OK", extra, nextra, lines, body);
     if (r < 0)
         return r;
     sipua__timer_cancel(s->host.timers, &s->t_noanswer);
@@ -1260,6 +1303,8 @@ void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg
                 sipua__session_emit(s, SIPUA_SESSION_EV_TERMINATED, NULL, 0, SIPUA_CAUSE_BYE, 0);
             }
             sipua__session_maybe_finished(s);
+        } else {
+            sipua__reinvite_on_ack(s, req); /* a re-INVITE's */
         }
         return;
     }
@@ -1296,12 +1341,14 @@ void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg
         sipua__session_emit(s, SIPUA_SESSION_EV_TERMINATED, req, 0, SIPUA_CAUSE_BYE, 1);
         break;
     case SIPUA_METHOD_PRACK: sipua__prack_on_request(s, st, req); break;
+    case SIPUA_METHOD_INVITE:
+    case SIPUA_METHOD_UPDATE: sipua__reinvite_on_request(s, st, req); break;
     case SIPUA_METHOD_INFO: sipua__dtmf_on_info(s, st, req); break;
     case SIPUA_METHOD_OPTIONS:
         sipua__session_respond_simple(s, st, req, 200, "OK",
                                       "Allow: " SIPUA__SESSION_ALLOW "\r\n"
                                       "Accept: application/sdp, application/dtmf-relay\r\n"
-                                      "Supported: 100rel\r\n");
+                                      "Supported: 100rel, timer\r\n");
         break;
     default:
         sipua__session_respond_simple(s, st, req, 405, "Method Not Allowed",

@@ -148,7 +148,8 @@ static void test_options_is_answered_200_with_allow_accept_supported(void **stat
     assert_int_equal(f->nout, 1);
     const sipua_msg *m = last_sent(f);
     assert_int_equal(sipua_msg_status(m), 200);
-    assert_true(sipua_str_eq(value(m, "Allow"), "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK"));
+    assert_true(
+        sipua_str_eq(value(m, "Allow"), "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE"));
     assert_true(sipua_str_eq(value(m, "Accept"), "application/sdp"));
     assert_non_null(sipua_msg_find_name(m, "Supported"));
     /* RFC 3581: received and rport from the source; both Vias, in order */
@@ -192,11 +193,13 @@ static void test_methods_not_served_get_405_or_501_with_allow(void **state)
     feed(f, request("SUBSCRIBE", "", ""), T0);
     const sipua_msg *m = last_sent(f);
     assert_int_equal(sipua_msg_status(m), 405);
-    assert_true(sipua_str_eq(value(m, "Allow"), "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK"));
+    assert_true(
+        sipua_str_eq(value(m, "Allow"), "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE"));
     feed(f, request("FOOBAR", "", ""), T0);
     m = last_sent(f);
     assert_int_equal(sipua_msg_status(m), 501);
-    assert_true(sipua_str_eq(value(m, "Allow"), "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK"));
+    assert_true(
+        sipua_str_eq(value(m, "Allow"), "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE"));
     feed(f, request("CANCEL", "", ""), T0);
     assert_int_equal(sipua_msg_status(last_sent(f)), 481);
     /* BYE and INFO outside any dialog */
