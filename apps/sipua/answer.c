@@ -12,7 +12,7 @@
 static void answer_usage(FILE *out)
 {
     fputs("usage: sipua answer [--listen SPEC]... [--mode accept|preaccept|reject[=CODE]|ring]\n"
-          "                    [--ring S] [--calls N] [--hangup-after S]\n"
+          "                    [--ring S] [--calls N] [--hangup-after S] [--hold-after S]\n"
           "                    [--cert FILE --key FILE] [--json] [--ladder]\n"
           "\n"
           "Answers incoming calls and prints their events as they come.\n"
@@ -29,6 +29,8 @@ static void answer_usage(FILE *out)
           "  --calls N         exit after N calls have ended (default: until a signal)\n"
           "  --hangup-after S  send BYE S seconds after answering (default: the caller\n"
           "                    hangs up)\n"
+          "  --hold-after S    put the caller on hold (re-INVITE, sendonly) S seconds\n"
+          "                    after answering\n"
           "  --cert, --key     certificate and key for tls and wss listeners\n"
           "  --json            one JSON object per event on stdout\n"
           "  --quiet           print only the listening addresses and the summary\n"
@@ -46,7 +48,7 @@ typedef struct answer_run {
     calls out;
     mode m;
     int reject_code;
-    double ring, hangup_after;
+    double ring, hangup_after, hold_after; /* < 0: not asked */
     unsigned long calls_wanted, calls_ended;
     struct live_call **live; /* the calls in progress */
     size_t nlive, caplive;
@@ -108,6 +110,19 @@ static void do_hangup(sipua_io *io, void *arg)
     action_done(a);
 }
 
+static void do_hold(sipua_io *io, void *arg)
+{
+    action *a = arg;
+    if (!sipua_session_is_ended(a->s)) {
+        sipua_time now = sipua_io_now(io);
+        calls_note(&a->r->out, a->s, now, "hold", NULL);
+        int e = sipua_session_hold(a->s, now);
+        if (e)
+            fprintf(stderr, "sipua answer: cannot hold: %s\n", sipua_strerror(e));
+    }
+    action_done(a);
+}
+
 static void stop_soon(sipua_io *io, void *arg)
 {
     (void)arg;
@@ -125,6 +140,11 @@ static void on_session(sipua_session *s, const sipua_session_event *ev, void *us
             action *a = action_new(r, s);
             if (a)
                 sipua_io_after(r->io, (uint64_t)(r->hangup_after * 1000), do_hangup, a);
+        }
+        if (r->hold_after >= 0) {
+            action *a = action_new(r, s);
+            if (a)
+                sipua_io_after(r->io, (uint64_t)(r->hold_after * 1000), do_hold, a);
         }
         break;
     case SIPUA_SESSION_EV_TERMINATED:
@@ -260,7 +280,7 @@ int cmd_answer(int argc, char **argv)
     memset(&r, 0, sizeof r);
     r.m = MODE_ACCEPT;
     r.reject_code = 480;
-    r.hangup_after = -1;
+    r.hangup_after = r.hold_after = -1;
     const char *listen[SIPUA_UA_MAX_LISTEN];
     size_t nlisten = 0;
     const char *cert = NULL, *key = NULL;
@@ -270,7 +290,7 @@ int cmd_answer(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = !strcmp(a, "--listen") || !strcmp(a, "--mode") || !strcmp(a, "--ring") ||
                     !strcmp(a, "--calls") || !strcmp(a, "--hangup-after") || !strcmp(a, "--cert") ||
-                    !strcmp(a, "--key");
+                    !strcmp(a, "--key") || !strcmp(a, "--hold-after");
         if (takes && !v) {
             fprintf(stderr, "sipua answer: %s needs a value\n", a);
             return EXIT_USAGE;
@@ -328,6 +348,10 @@ int cmd_answer(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--hangup-after")) {
             if (seconds_arg(a, v, &r.hangup_after))
+                return EXIT_USAGE;
+            i++;
+        } else if (!strcmp(a, "--hold-after")) {
+            if (seconds_arg(a, v, &r.hold_after))
                 return EXIT_USAGE;
             i++;
         } else if (!strcmp(a, "--calls")) {

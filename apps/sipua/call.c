@@ -16,6 +16,7 @@ static void call_usage(FILE *out)
     fputs("usage: sipua call TARGET [--header H]... [--no-sdp] [--anonymous]\n"
           "                  [--dtmf TONES [--dtmf-duration MS] [--dtmf-gap MS]]\n"
           "                  [--hangup-after S] [--cancel-after S] [--listen SPEC]\n"
+          "                  [--hold-after S] [--unhold-after S]\n"
           "                  [--await-connection S]\n"
           "                  [--transport udp|tcp|tls|ws|wss] [--ca FILE] [--insecure]\n"
           "                  [--json] [--ladder]\n"
@@ -32,6 +33,10 @@ static void call_usage(FILE *out)
           "  --hangup-after S  send BYE S seconds after the call is answered\n"
           "                    (default: stay until the peer hangs up or SIGINT)\n"
           "  --cancel-after S  CANCEL the call if it is not answered after S seconds\n"
+          "  --hold-after S    put the peer on hold (re-INVITE, sendonly) S seconds after\n"
+          "                    the call is answered\n"
+          "  --unhold-after S  take it off hold (re-INVITE, sendrecv) S seconds after the\n"
+          "                    call is answered\n"
           "  --listen SPEC     our address, TRANSPORT:HOST:PORT (default: a free UDP port)\n"
           "  --await-connection S  wait up to S seconds for a peer to connect to the\n"
           "                    stream listener (--listen tcp:, tls:, ws:, wss:), then call\n"
@@ -58,6 +63,7 @@ typedef struct call_run {
     sipua_invite_opts opts;
     const char *headers[MAX_HEADERS];
     double hangup_after, cancel_after; /* < 0: not asked */
+    double hold_after, unhold_after;   /* < 0: not asked */
     const char *dtmf;
     sipua_dtmf_opts dtmf_opts;
     double await; /* < 0: call at once */
@@ -74,6 +80,28 @@ static void hangup_now(sipua_io *io, void *arg)
         calls_note(&r->out, r->s, sipua_io_now(io), "hangup", NULL);
         sipua_session_terminate(r->s, sipua_io_now(io));
     }
+}
+
+/* hold or unhold: a re-INVITE, whose outcome the renegotiated event shows */
+static void rehold(call_run *r, sipua_io *io, int hold)
+{
+    if (!r->s || sipua_session_is_ended(r->s))
+        return;
+    sipua_time now = sipua_io_now(io);
+    calls_note(&r->out, r->s, now, hold ? "hold" : "unhold", NULL);
+    int e = hold ? sipua_session_hold(r->s, now) : sipua_session_unhold(r->s, now);
+    if (e)
+        fprintf(stderr, "sipua call: cannot %s: %s\n", hold ? "hold" : "unhold", sipua_strerror(e));
+}
+
+static void hold_now(sipua_io *io, void *arg)
+{
+    rehold(arg, io, 1);
+}
+
+static void unhold_now(sipua_io *io, void *arg)
+{
+    rehold(arg, io, 0);
 }
 
 static void cancel_now(sipua_io *io, void *arg)
@@ -106,6 +134,10 @@ static void on_session(sipua_session *s, const sipua_session_event *ev, void *us
         }
         if (r->hangup_after >= 0)
             sipua_io_after(r->io, (uint64_t)(r->hangup_after * 1000), hangup_now, r);
+        if (r->hold_after >= 0)
+            sipua_io_after(r->io, (uint64_t)(r->hold_after * 1000), hold_now, r);
+        if (r->unhold_after >= 0)
+            sipua_io_after(r->io, (uint64_t)(r->unhold_after * 1000), unhold_now, r);
         break;
     case SIPUA_SESSION_EV_TERMINATED:
     case SIPUA_SESSION_EV_FAILED:
@@ -232,6 +264,7 @@ int cmd_call(int argc, char **argv)
     sipua_invite_opts_init(&r.opts);
     sipua_dtmf_opts_init(&r.dtmf_opts);
     r.hangup_after = r.cancel_after = r.await = -1;
+    r.hold_after = r.unhold_after = -1;
     const char *target = NULL, *topt = NULL, *ca = NULL, *listen = NULL;
     int json = 0, ladder = 0, insecure = 0;
     size_t nh = 0;
@@ -239,6 +272,7 @@ int cmd_call(int argc, char **argv)
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = !strcmp(a, "--header") || !strcmp(a, "--hangup-after") ||
+                    !strcmp(a, "--hold-after") || !strcmp(a, "--unhold-after") ||
                     !strcmp(a, "--await-connection") || !strcmp(a, "--dtmf") ||
                     !strcmp(a, "--dtmf-duration") || !strcmp(a, "--dtmf-gap") ||
                     !strcmp(a, "--cancel-after") || !strcmp(a, "--listen") ||
@@ -269,6 +303,14 @@ int cmd_call(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--hangup-after")) {
             if (parse_seconds(a, v, &r.hangup_after))
+                return EXIT_USAGE;
+            i++;
+        } else if (!strcmp(a, "--hold-after")) {
+            if (parse_seconds(a, v, &r.hold_after))
+                return EXIT_USAGE;
+            i++;
+        } else if (!strcmp(a, "--unhold-after")) {
+            if (parse_seconds(a, v, &r.unhold_after))
                 return EXIT_USAGE;
             i++;
         } else if (!strcmp(a, "--dtmf")) {
