@@ -95,10 +95,11 @@ typedef enum sipua_session_event_kind {
      * or UPDATE of ours answered 2xx, or the peer's answered by us (when
      * our 2xx goes; after a re-INVITE without SDP, when the ACK brings the
      * answer). held_local and held_remote say whether the call is now on
-     * hold. sipua's addition: API.md lists no such event (SIP.js reports
-     * it through its session description handler). A session refresh
-     * (RFC 4028) by UPDATE without SDP fires none; one by re-INVITE does,
-     * with the same hold state. */
+     * hold. code is 200; or, when a re-INVITE or UPDATE of ours was
+     * refused (300-699 but 491, 408 and 481), its status: nothing changed
+     * and the hold state is the old one. sipua's addition: API.md lists no such event (SIP.js
+     * reports it through its session description handler). A session refresh (RFC 4028) by UPDATE
+     * without SDP fires none; one by re-INVITE does, with the same hold state. */
     SIPUA_SESSION_EV_RENEGOTIATED
 } sipua_session_event_kind;
 

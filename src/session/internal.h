@@ -120,7 +120,6 @@ struct sipua_session {
     sipua__sreq *reinv_req;     /* our re-INVITE or UPDATE, until its final response */
     int reinv_kind;             /* what it is for (SIPUA__REINV_*) */
     int reinv_hold;             /* the hold state it asks for */
-    uint32_t last_invite_cseq;  /* of our last re-INVITE: its 2xx retransmissions get the ACK */
     sipua__timer t_glare;       /* 491: the RFC 3261 14.1 back-off before trying again */
     int glare_kind, glare_hold; /* what to try again */
     int glare_update;           /* as an UPDATE */
@@ -129,10 +128,15 @@ struct sipua_session {
     size_t re_ok_len;
     int re_ok_pending;  /* that 2xx awaits its ACK */
     int re_offer_in_ok; /* the re-INVITE had no SDP: our offer went in the 2xx */
+    uint32_t re_cseq;   /* the CSeq of that re-INVITE: its ACK's */
     sipua__timer t_re2xx;
     sipua_time re_interval, re_give_up;
     int held_local, held_remote; /* as of the last completed offer/answer */
     int peer_update;             /* the peer allows UPDATE */
+    char *ack_buf;               /* the last ACK we sent, for the 2xx sent again */
+    size_t ack_len, ack_cap;
+    sipua_endpoint ack_to;
+    uint32_t ack_cseq; /* the re-INVITE it acknowledges; 0: the initial INVITE */
 
     /* session timers (RFC 4028) */
     uint32_t se_interval; /* seconds; 0: none in force */
@@ -257,7 +261,13 @@ void sipua__dtmf_stop(sipua_session *s);
 void sipua__reinvite_init(sipua_session *s);
 /* The session ends: its timers stop. */
 void sipua__reinvite_stop(sipua_session *s);
+/* The last reference goes: the memory reinvite.c keeps. */
 void sipua__reinvite_release(sipua_session *s);
+/* An ACK we send: kept, so that a 2xx to a re-INVITE that comes again
+ * after a later re-INVITE went still gets the same ACK (RFC 3261
+ * 13.2.2.4). */
+void sipua__reinvite_keep_ack(sipua_session *s, const sipua_endpoint *to, const char *bytes,
+                              size_t len);
 /* Our Contact for transport t, a name-addr. */
 void sipua__session_contact(const sipua_session *s, sipua_transport t, char *out, size_t cap);
 /* A re-INVITE or UPDATE within the established session (st its server

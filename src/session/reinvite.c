@@ -34,6 +34,27 @@ void sipua__reinvite_release(sipua_session *s)
 {
     sipua__session_free(s, s->re_ok_buf);
     s->re_ok_buf = NULL;
+    sipua__session_free(s, s->ack_buf);
+    s->ack_buf = NULL;
+}
+
+void sipua__reinvite_keep_ack(sipua_session *s, const sipua_endpoint *to, const char *bytes,
+                              size_t len)
+{
+    if (len > s->ack_cap) {
+        char *b = sipua__session_alloc(s, len);
+        if (!b) {
+            s->ack_len = 0;
+            return;
+        }
+        sipua__session_free(s, s->ack_buf);
+        s->ack_buf = b;
+        s->ack_cap = len;
+    }
+    memcpy(s->ack_buf, bytes, len);
+    s->ack_len = len;
+    s->ack_to = *to;
+    s->ack_cseq = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -61,7 +82,8 @@ static void renegotiated(sipua_session *s, const sipua_msg *msg, int code, int p
 {
     s->held_local = s->oa.held;
     s->held_remote = peer_held;
-    sipua__session_emit(s, SIPUA_SESSION_EV_RENEGOTIATED, msg, code, SIPUA_CAUSE_NONE, 0);
+    if (!s->final_given)
+        sipua__session_emit(s, SIPUA_SESSION_EV_RENEGOTIATED, msg, code, SIPUA_CAUSE_NONE, 0);
 }
 
 /* Session-Expires of m: 1 with *delta and *refresher (0 none, 1 uac,
@@ -243,8 +265,6 @@ static int send_offer(sipua_session *s, sipua_method method, int kind, int hold)
     }
     s->reinv_kind = kind;
     s->reinv_hold = hold;
-    if (method == SIPUA_METHOD_INVITE)
-        s->last_invite_cseq = sipua__dialog_local_cseq(s->dialog, NULL);
     return 0;
 }
 
@@ -326,11 +346,10 @@ void sipua__reinvite_on_response(sipua_session *s, sipua__sreq *q, const sipua_m
     if (code < 200)
         return;
     if (q != s->reinv_req) {
-        /* a 2xx again (RFC 6026 7.2): ACK it again, if it is our last
-         * re-INVITE's */
-        if (q->method == SIPUA_METHOD_INVITE && code < 300 && cs &&
-            cs->number == s->last_invite_cseq && s->dialog && !s->final_given)
-            sipua__session_send_in_dialog(s, SIPUA_METHOD_ACK, NULL, 0, (sipua_str){NULL, 0}, NULL);
+        /* a 2xx again (RFC 6026 7.2): the same ACK again */
+        if (q->method == SIPUA_METHOD_INVITE && code < 300 && cs && s->ack_len &&
+            s->ack_cseq == cs->number && !s->detached)
+            s->host.send(s->host.ctx, &s->ack_to, s->ack_buf, s->ack_len);
         return;
     }
     s->reinv_req = NULL;
@@ -338,8 +357,10 @@ void sipua__reinvite_on_response(sipua_session *s, sipua__sreq *q, const sipua_m
         sipua__dialog_recv_response(s->dialog, resp);
     int offered = s->oa.state == SIPUA_SDP_OA_OFFER_SENT;
     if (code < 300) {
-        if (q->method == SIPUA_METHOD_INVITE)
-            sipua__session_send_in_dialog(s, SIPUA_METHOD_ACK, NULL, 0, (sipua_str){NULL, 0}, NULL);
+        if (q->method == SIPUA_METHOD_INVITE &&
+            sipua__session_send_in_dialog(s, SIPUA_METHOD_ACK, NULL, 0, (sipua_str){NULL, 0},
+                                          NULL) >= 0)
+            s->ack_cseq = cs ? cs->number : 0;
         if (peer_allows_update(resp))
             s->peer_update = 1;
         uint32_t delta;
@@ -386,8 +407,13 @@ void sipua__reinvite_on_response(sipua_session *s, sipua__sreq *q, const sipua_m
                               sipua__session_now(s) + glare_backoff(s));
         return;
     }
-    if (s->reinv_kind == SIPUA__REINV_REFRESH)
+    if (s->reinv_kind == SIPUA__REINV_REFRESH) {
         se_arm(s); /* keep refreshing; the peer ends the call if it must */
+        return;
+    }
+    /* refused (488, 500...): the application hears that nothing changed */
+    if (!s->final_given)
+        sipua__session_emit(s, SIPUA_SESSION_EV_RENEGOTIATED, resp, code, SIPUA_CAUSE_NONE, 0);
 }
 
 void sipua__reinvite_failed(sipua_session *s, sipua__sreq *q, sipua_cause cause)
@@ -710,6 +736,7 @@ void sipua__reinvite_on_request(sipua_session *s, sipua__txn *st, const sipua_ms
             sipua__txn_set_user(st, sipua_session_ref(s)); /* the transaction's reference */
         s->reinv_st = st;
         s->re_ok_pending = 1;
+        s->re_cseq = sipua_msg_cseq(req) ? sipua_msg_cseq(req)->number : 0;
         s->re_offer_in_ok = offer_in_ok;
         s->re_interval = s->host.t1;
         s->re_give_up = sipua__session_now(s) + 64 * s->host.t1;
@@ -721,7 +748,8 @@ void sipua__reinvite_on_request(sipua_session *s, sipua__txn *st, const sipua_ms
 
 void sipua__reinvite_on_ack(sipua_session *s, const sipua_msg *ack)
 {
-    if (!s->re_ok_pending)
+    const sipua_cseq *c = sipua_msg_cseq(ack);
+    if (!s->re_ok_pending || !c || c->number != s->re_cseq)
         return;
     s->re_ok_pending = 0;
     sipua__timer_cancel(s->host.timers, &s->t_re2xx);

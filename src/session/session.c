@@ -470,8 +470,10 @@ int sipua__session_send_in_dialog(sipua_session *s, sipua_method method, const c
     int n = sipua__dialog_build_request(s->dialog, &r, buf, sizeof buf, &nh, NULL);
     if (n < 0)
         return n;
-    if (method == SIPUA_METHOD_ACK)
+    if (method == SIPUA_METHOD_ACK) {
+        sipua__reinvite_keep_ack(s, &to, buf, (size_t)n);
         return s->host.send(s->host.ctx, &to, buf, (size_t)n);
+    }
     sipua__sreq *q = sipua__session_alloc(s, sizeof *q);
     if (!q)
         return SIPUA_ENOMEM;
@@ -728,6 +730,12 @@ static void client_invite_response(sipua_session *s, const sipua_msg *resp)
             return;
         }
         if (oc == SIPUA__DIALOG_SET_2XX_AGAIN) {
+            if (d == s->dialog && s->ack_len && s->ack_cseq == 0 && !s->detached) {
+                /* the same ACK again: the dialog would number a new one
+                 * after a re-INVITE (RFC 3261 13.2.2.4) */
+                s->host.send(s->host.ctx, &s->ack_to, s->ack_buf, s->ack_len);
+                return;
+            }
             sipua__dialog *keep = s->dialog;
             s->dialog = d;
             sipua__session_send_in_dialog(s, SIPUA_METHOD_ACK, NULL, 0, (sipua_str){NULL, 0}, NULL);
@@ -1288,6 +1296,18 @@ void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg
     }
     int r = sipua__dialog_recv_request(s->dialog, req);
     if (m == SIPUA_METHOD_ACK) {
+        if (r == SIPUA_ENOTFOUND) {
+            /* not for the last INVITE received (a later re-INVITE was
+             * answered meanwhile, 500 or 491): still ours when its 2xx
+             * waits for it */
+            const sipua_cseq *c = sipua_msg_cseq(req), *ic = sipua_msg_cseq(s->invite);
+            if (s->st == ST_ANSWERED && c && ic && c->number == ic->number) {
+                r = 0;
+            } else {
+                sipua__reinvite_on_ack(s, req);
+                return;
+            }
+        }
         if (r != 0)
             return; /* an ACK for another INVITE: dropped */
         if (s->st == ST_ANSWERED) {

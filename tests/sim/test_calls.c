@@ -1,7 +1,7 @@
 /* Calls between two UA cores through the simulated network: each flow of
  * the InviteContext (accept, ring then accept, reject, cancel, no answer,
  * hang-up from either side, preaccept with a reliable 183 then accept,
- * DTMF over INFO), many times, under loss, duplication and
+ * DTMF over INFO, hold then unhold by re-INVITE), many times, under loss, duplication and
  * reordering. Checked: both sides see their events in protocol order, each
  * once, one final event each, with the causes the flow implies, and the
  * two sides agree on the outcome; nothing is left behind. */
@@ -27,13 +27,14 @@ typedef enum flow {
     F_NO_ANSWER,   /* B never answers: its no-answer timer (5 s) rejects 480 */
     F_PREACCEPT,   /* B preaccepts (reliable 183, RFC 3262), accepts after 1 s; B hangs up */
     F_DTMF,        /* B accepts; A sends "12#", hangs up once B has them */
+    F_HOLD,        /* B accepts; A holds after 1 s, unholds 1 s after that, hangs up */
     F_COUNT
 } flow;
 
 static const char *const flow_names[] = {"accept",    "ring+accept",      "reject", "cancel",
-                                         "no answer", "preaccept+accept", "dtmf"};
+                                         "no answer", "preaccept+accept", "dtmf",   "hold+unhold"};
 
-#define MAX_EV 16
+#define MAX_EV 64
 
 typedef struct side_rec {
     sipua_session_event_kind ev[MAX_EV];
@@ -45,13 +46,16 @@ typedef struct side_rec {
     char tones[8]; /* dtmf: sent (A) or received (B), in order */
     int ntones;
     int progress_183;
+    int held[MAX_EV]; /* renegotiated: held_local | held_remote << 1, in order */
+    int nheld;
 } side_rec;
 
 typedef struct call {
     flow f;
     side_rec a, b;
     sipua_time t_accept, t_cancel, t_bye; /* scheduled actions */
-    sipua_time tones_by;                  /* dtmf: A hangs up without all tones at B after this */
+    sipua_time t_hold, t_unhold;
+    sipua_time tones_by; /* dtmf: A hangs up without all tones at B after this */
     simnet *net;
 } call;
 
@@ -65,6 +69,7 @@ typedef struct world {
     peer a, b;
     call *calls;
     unsigned ncalls;
+    sipua_time next; /* drive(): the network runs until then */
 } world;
 
 static void record(side_rec *r, const sipua_session_event *ev)
@@ -75,6 +80,8 @@ static void record(side_rec *r, const sipua_session_event *ev)
         r->tones[r->ntones++] = ev->tone;
     if (ev->kind == SIPUA_SESSION_EV_PROGRESS && ev->code == 183)
         r->progress_183++;
+    if (ev->kind == SIPUA_SESSION_EV_RENEGOTIATED && ev->code < 300)
+        r->held[r->nheld++] = ev->held_local | ev->held_remote << 1;
     if (ev->kind == SIPUA_SESSION_EV_TERMINATED || ev->kind == SIPUA_SESSION_EV_FAILED ||
         ev->kind == SIPUA_SESSION_EV_CANCELED) {
         r->cause = ev->cause;
@@ -89,6 +96,17 @@ static void on_a_event(sipua_session *s, const sipua_session_event *ev, void *us
     record(&c->a, ev);
     if (c->f == F_DTMF && ev->kind == SIPUA_SESSION_EV_ACCEPTED)
         assert_int_equal(sipua_session_send_dtmf(s, "12#", NULL, simnet_now(c->net)), 0);
+    if (c->f == F_HOLD) {
+        sipua_time now = simnet_now(c->net);
+        if (ev->kind == SIPUA_SESSION_EV_ACCEPTED)
+            c->t_hold = now + 1000000;
+        else if (ev->kind == SIPUA_SESSION_EV_RENEGOTIATED && ev->code >= 300)
+            *(ev->held_local ? &c->t_unhold : &c->t_hold) = now + 1000000; /* refused: again */
+        else if (ev->kind == SIPUA_SESSION_EV_RENEGOTIATED && ev->held_local)
+            c->t_unhold = now + 1000000;
+        else if (ev->kind == SIPUA_SESSION_EV_RENEGOTIATED)
+            c->t_bye = now + 1000000;
+    }
 }
 
 static void on_b_event(sipua_session *s, const sipua_session_event *ev, void *user)
@@ -133,7 +151,8 @@ static void on_ua_event(void *user, const sipua_ua_event *ev)
         assert_int_equal(sipua_session_preaccept(ev->session, NULL, now), 0);
         c->t_accept = now + 1000000;
         break;
-    case F_DTMF: assert_int_equal(sipua_session_accept(ev->session, NULL, now), 0); break;
+    case F_DTMF:
+    case F_HOLD: assert_int_equal(sipua_session_accept(ev->session, NULL, now), 0); break;
     default: break;
     }
 }
@@ -150,20 +169,35 @@ static void peer_init(world *w, peer *p, unsigned n)
     assert_int_equal(simua_init(&p->u, w->net, n, on_ua_event, no_answer_in_5s), 0);
 }
 
+/* The earliest application action, or `until`. */
+static sipua_time next_action(const world *w, sipua_time until)
+{
+    sipua_time next = until;
+    for (unsigned i = 0; i < w->ncalls; i++) {
+        const call *c = &w->calls[i];
+        sipua_time t[5] = {c->t_accept, c->t_cancel, c->t_bye, c->t_hold, c->t_unhold};
+        for (int k = 0; k < 5; k++)
+            if (t[k] && t[k] < next)
+                next = t[k];
+    }
+    return next;
+}
+
+/* simnet_run's stop: an event scheduled an action sooner than planned. */
+static int sooner(void *arg)
+{
+    world *w = arg;
+    return next_action(w, w->next) < w->next;
+}
+
 /* The application actions due by `now`, then the network until the next
  * one. */
 static void drive(world *w, sipua_time until)
 {
     for (;;) {
-        sipua_time next = until;
-        for (unsigned i = 0; i < w->ncalls; i++) {
-            call *c = &w->calls[i];
-            sipua_time t[3] = {c->t_accept, c->t_cancel, c->t_bye};
-            for (int k = 0; k < 3; k++)
-                if (t[k] && t[k] < next)
-                    next = t[k];
-        }
-        simnet_run(w->net, next, NULL, NULL);
+        sipua_time next = next_action(w, until);
+        w->next = next;
+        simnet_run(w->net, next, sooner, w);
         sipua_time now = simnet_now(w->net);
         int acted = 0;
         for (unsigned i = 0; i < w->ncalls; i++) {
@@ -179,8 +213,20 @@ static void drive(world *w, sipua_time until)
                 sipua_session_terminate(c->a.s, now);
                 acted = 1;
             }
+            sipua_time *th[2] = {&c->t_hold, &c->t_unhold};
+            for (int k = 0; k < 2; k++) {
+                if (!*th[k] || *th[k] > now)
+                    continue;
+                /* another exchange still under way (losses): later */
+                int e = sipua_session_is_ended(c->a.s) ? 0
+                        : k == 0                       ? sipua_session_hold(c->a.s, now)
+                                                       : sipua_session_unhold(c->a.s, now);
+                *th[k] = e == SIPUA_ESTATE ? now + 1000000 : 0;
+                acted = 1;
+            }
             if (c->t_bye && c->t_bye <= now) {
-                sipua_session *s = c->f == F_ACCEPT || c->f == F_DTMF ? c->a.s : c->b.s;
+                sipua_session *s =
+                    c->f == F_ACCEPT || c->f == F_DTMF || c->f == F_HOLD ? c->a.s : c->b.s;
                 c->t_bye = 0;
                 /* the DTMF flow hangs up once B has the tones (or has
                  * waited a minute for them) */
@@ -298,6 +344,8 @@ static tally run_calls(uint64_t seed, double loss, double dup, double reorder, u
             c->t_bye = now + 2000000;
             c->tones_by = now + 60000000;
         }
+        if (c->f == F_HOLD)
+            c->t_bye = now + 60000000; /* sooner once unheld */
         drive(&w, now + 50000);
     }
     drive(&w, simnet_now(w.net) + 120000000); /* two minutes: every timer runs out */
@@ -347,6 +395,12 @@ static tally run_calls(uint64_t seed, double loss, double dup, double reorder, u
             ok = a_acc && has(&c->a, SIPUA_SESSION_EV_TERMINATED) &&
                  has(&c->b, SIPUA_SESSION_EV_TERMINATED) && c->a.ntones == 3 && c->b.ntones == 3;
             break;
+        case F_HOLD:
+            /* A held B, then took it off hold; B saw the same */
+            ok = a_acc && has(&c->a, SIPUA_SESSION_EV_TERMINATED) &&
+                 has(&c->b, SIPUA_SESSION_EV_TERMINATED) && c->a.nheld == 2 && c->b.nheld == 2 &&
+                 c->a.held[0] == 1 && c->a.held[1] == 0;
+            break;
         default: break;
         }
         /* tones, whatever the network: in order, each once (INFO
@@ -354,6 +408,14 @@ static tally run_calls(uint64_t seed, double loss, double dup, double reorder, u
         if (memcmp(c->a.tones, "12#", (size_t)c->a.ntones) != 0 ||
             memcmp(c->b.tones, "12#", (size_t)c->b.ntones) != 0 || c->b.ntones > c->a.ntones)
             fail_call(seed, i, c, "DTMF tones out of order, repeated or unsent");
+        /* hold states: B reports each exchange when its 2xx goes, A when
+         * the 2xx arrives, so B has seen at least what A has, and each
+         * side's view is the mirror of the other's */
+        if (c->b.nheld < c->a.nheld)
+            fail_call(seed, i, c, "A saw a renegotiation that B did not");
+        for (int k = 0; k < c->a.nheld; k++)
+            if (c->a.held[k] != ((c->b.held[k] >> 1) | (c->b.held[k] & 1) << 1))
+                fail_call(seed, i, c, "the sides disagree on the hold state");
         /* a reliable 183 is reported once on each side */
         if (c->a.progress_183 > 1 || c->b.progress_183 > 1)
             fail_call(seed, i, c, "a reliable 183 reported twice");
