@@ -290,15 +290,16 @@ SIPUA_EXTERN int sipua_session_send_dtmf(sipua_session *s, const char *tones,
  * (same Call-ID and tags, CSeq + 1, our Contact); its 2xx is ACKed (the
  * ACK reuses its CSeq), the answer taken, and renegotiated fires. A
  * non-2xx final response leaves the session as it was (the offer is
- * rolled back), except: 491 (glare, RFC 3261 14.1), after which the
- * re-INVITE goes again, with a fresh offer, after a random wait of
- * 2.1..4 s when we sent the initial INVITE (we own the Call-ID), else
- * 0..2 s, in steps of 10 ms; 481 and 408 (the dialog is gone, RFC 5057),
- * which end the session: terminated, cause DIALOG_ERROR; no response at
- * all: BYE, terminated with cause REQUEST_TIMEOUT (CONNECTION_ERROR for a
- * transport error). Returns 0, SIPUA_EINVAL (NULL), SIPUA_ESTATE (not
- * established and ACKed, ended, or an offer/answer exchange or its 491
- * wait in progress), or the send's error.
+ * rolled back; renegotiated fires with that status), except: 491
+ * (glare, RFC 3261 14.1), after which the re-INVITE goes again, with a
+ * fresh offer, after a random wait of 2.1..4 s when we sent the initial
+ * INVITE (we own the Call-ID), else 0..2 s, in steps of 10 ms; 481 and
+ * 408 (the dialog is gone, RFC 5057), which end the session: terminated,
+ * cause DIALOG_ERROR; no response at all: BYE, terminated with cause
+ * REQUEST_TIMEOUT (CONNECTION_ERROR for a transport error). Returns 0,
+ * SIPUA_EINVAL (NULL), SIPUA_ESTATE (not established and ACKed, ended,
+ * or an offer/answer exchange or its 491 wait in progress), or the
+ * send's error.
  *
  * The peer's re-INVITEs are answered 200 with our answer (or our offer
  * when it carried none: the answer then comes in the ACK), 2xx

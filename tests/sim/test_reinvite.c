@@ -206,6 +206,11 @@ static void test_488_keeps_the_call_481_ends_it(void **state)
     r_respond(w, re, 488, "Not Acceptable Here", NULL, NULL);
     run_until(w, now_of(w) + 100 * MS);
     assert_false(sipua_session_is_held_local(w->sa));
+    /* reported with its status, the hold state unchanged */
+    int ev = last_of(&w->ea, SIPUA_SESSION_EV_RENEGOTIATED);
+    assert_true(ev >= 0);
+    assert_int_equal(w->ea.ev[ev].code, 488);
+    assert_int_equal(w->ea.ev[ev].held_local, 0);
     assert_true(sipua_session_is_established(w->sa));
     /* the next offer is a fresh one and still sendonly */
     assert_int_equal(sipua_session_hold(w->sa, now_of(w)), 0);
@@ -395,6 +400,36 @@ static void test_4028_422(void **state)
     world_free(w);
 }
 
+/* RFC 3311: an UPDATE with a fresh offer in the confirmed dialog (CSeq
+ * + 1, our Contact), answered 200 with SDP; both sides report it; no ACK.
+ * A second one while the first is pending is ESTATE. */
+static void test_3311_update_with_offer(void **state)
+{
+    (void)state;
+    world *w = world_new(B_ACCEPT);
+    a_calls_b(w);
+    sipua_time t = now_of(w);
+    assert_int_equal(sipua_session_update(w->sa, t), 0);
+    assert_int_equal(sipua_session_update(w->sa, t), SIPUA_ESTATE);
+    run_until(w, t + 200 * MS);
+    int u = nth(w, w->a.sent, w->a.nsent, 0, SIPUA_METHOD_UPDATE, 0, NULL);
+    assert_true(u >= 0);
+    assert_int_equal(sipua_msg_cseq(parsed(w, &w->a.sent[u]))->number, 2);
+    assert_non_null(sipua_msg_find_name(parsed(w, &w->a.sent[u]), "Contact"));
+    assert_true(sdp_has(w, &w->a.sent[u], "m=audio"));
+    int ok = nth(w, w->b.sent, w->b.nsent, 200, SIPUA_METHOD_UPDATE, 0, NULL);
+    assert_true(ok >= 0);
+    assert_true(sdp_has(w, &w->b.sent[ok], "m=audio"));
+    assert_int_equal(count_of(w, w->a.sent, w->a.nsent, 0, SIPUA_METHOD_ACK), 1);
+    int ea = last_of(&w->ea, SIPUA_SESSION_EV_RENEGOTIATED);
+    int eb = last_of(&w->eb, SIPUA_SESSION_EV_RENEGOTIATED);
+    assert_true(ea >= 0 && eb >= 0);
+    assert_int_equal(w->ea.ev[ea].at, t + 2 * DELAY);
+    assert_int_equal(w->eb.ev[eb].at, t + DELAY);
+    assert_int_equal(w->ea.ev[ea].code, 200);
+    world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_4028_refresh_at_half_interval),
         cmocka_unit_test(test_4028_expiry_bye_and_uas_refresh),
         cmocka_unit_test(test_4028_422),
+        cmocka_unit_test(test_3311_update_with_offer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
