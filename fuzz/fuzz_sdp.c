@@ -117,7 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     again->error.line, again->error.column);
         CHECK(rc == 0);
         CHECK(again->media_count == sdp->media_count);
-        CHECK(oa.result.stream_count == sdp->media_count);
+        sipua_sdp_negotiation res;
+        CHECK(sipua_sdp_oa_result(&oa, &res) == 0 && res.stream_count == sdp->media_count);
         /* a re-offer after it parses too */
         int no = sipua_sdp_oa_offer(&oa, out2, sizeof out2);
         CHECK(no > 0);

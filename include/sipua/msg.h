@@ -348,6 +348,16 @@ typedef struct sipua_msg_error {
 SIPUA_EXTERN sipua_msg *sipua_msg_new(const sipua_msg_limits *limits, const sipua_allocator *alloc);
 SIPUA_EXTERN void sipua_msg_free(sipua_msg *msg);
 
+/* A compact copy of parsed message src, for keeping: buf[0..len) holds the
+ * same bytes as src (sipua_msg_raw), moved where the caller keeps them for
+ * as long as the copy; the copy is those bytes parsed again with src's
+ * limits, with room for src's headers only (one allocation instead of
+ * max_headers entries), so that parsing another message into it may fail
+ * with SIPUA_ELIMIT. Free it with sipua_msg_free(). Returns NULL when out
+ * of memory, for NULL arguments, or when buf does not parse. */
+SIPUA_EXTERN sipua_msg *sipua_msg_copy(const sipua_msg *src, const char *buf, size_t len,
+                                       const sipua_allocator *alloc);
+
 typedef enum sipua_parse_flags {
     SIPUA_PARSE_DATAGRAM = 0, /* the buffer is one whole datagram (RFC 3261 18.3) */
     SIPUA_PARSE_STREAM = 1    /* the buffer is a stream: Content-Length is mandatory and the

@@ -9,10 +9,11 @@
  * session cause BAD_MEDIA_DESCRIPTION.
  *
  * The offer/answer half (sipua_sdp_oa) is a plain struct the caller owns,
- * one per session: it writes our offers and answers into caller buffers
- * and turns the peer's answer or offer into a negotiation result. It
- * allocates nothing, reads no clock and draws no random number (the o=
- * session id comes from the caller).
+ * one per session, over capabilities that sessions may share: it writes
+ * our offers and answers into caller buffers and turns the peer's answer
+ * or offer into a negotiation result. It allocates nothing, reads no
+ * clock and draws no random number (the o= session id comes from the
+ * caller).
  */
 #ifndef SIPUA_SDP_H
 #define SIPUA_SDP_H
@@ -296,31 +297,43 @@ typedef enum sipua_sdp_oa_state {
     SIPUA_SDP_OA_NEGOTIATED  /* an offer/answer exchange completed */
 } sipua_sdp_oa_state;
 
-/* One m= line as last sent, so that later offers keep the order and the
- * count (RFC 3264 8). Internal to the offer/answer code. */
-typedef struct sipua_sdp_oa_mline {
-    char media[32];
-    char proto[48];
-    char fmt[32];                  /* a format for a refused line */
-    int active;                    /* offered or accepted with a port */
-    int pts[SIPUA_SDP_MAX_CODECS]; /* payload types offered, per codec index; -1 not offered */
-} sipua_sdp_oa_mline;
+/* Internal to the offer/answer code: one m= line of the last exchange
+ * (kept so that later offers keep the order and the count, RFC 3264 8)
+ * with its part of the result, in a few octets. Strings are offsets into
+ * sipua_sdp_oa.text_. */
+typedef struct sipua_sdp_oa_line_ {
+    uint8_t media, proto, fmt;        /* m= media, proto, and a format for a refused line */
+    uint8_t flags;                    /* offered, accepted, rtcp-mux */
+    int8_t pts[SIPUA_SDP_MAX_CODECS]; /* payload types offered, per codec index; -1 not offered */
+    int8_t pt, te_pt;   /* result: the codec to send with and telephone-event, -1 none */
+    int8_t codec;       /* result: the index of that codec in the capabilities */
+    uint8_t codec_name; /* result: its encoding name as the peer wrote it */
+    uint8_t address;    /* result: the peer's address */
+    uint8_t direction;  /* result: ours (sipua_sdp_direction) */
+    uint16_t remote_port, local_port;
+    int32_t remote_rtcp_port;
+} sipua_sdp_oa_line_;
 
-/* Offer/answer state of one session. Plain data: copy it, no free. */
+/* Offer/answer state of one session: plain data that allocates nothing,
+ * about 800 octets; copy it, no free. The capabilities are borrowed. */
 typedef struct sipua_sdp_oa {
-    sipua_sdp_caps caps;
+    const sipua_sdp_caps *caps; /* ours: several sessions may share them */
+    uint16_t audio_port;        /* this session's RTP ports: the capabilities' at init, */
+    uint16_t video_port;        /* which the caller may change before the first offer */
     uint64_t session_id;
     uint64_t session_version;
     uint64_t last_hash; /* of our last description without its o= line */
     int held;           /* sipua_sdp_oa_hold() */
     sipua_sdp_oa_state state;
-    size_t mline_count;
-    sipua_sdp_oa_mline mlines[SIPUA_SDP_MAX_STREAMS];
-    sipua_sdp_negotiation result; /* of the last completed exchange */
-    const char *reason;           /* why the last call failed, static text */
+    const char *reason; /* why the last call failed, static text */
+    /* internal: the m= lines of the last exchange and its result */
+    uint8_t line_count_, result_count_;
+    sipua_sdp_oa_line_ lines_[SIPUA_SDP_MAX_STREAMS];
+    char text_[256];
 } sipua_sdp_oa;
 
-/* Starts a session's offer/answer state from our capabilities (copied).
+/* Starts a session's offer/answer state from our capabilities, which are
+ * not copied: they stay valid and unchanged for as long as oa is used.
  * session_id goes in o= (the caller draws it: RFC 4566 suggests an NTP
  * timestamp or a random number); the first description we write has
  * version 1. Errors: SIPUA_EINVAL for NULL arguments or capabilities that
@@ -346,7 +359,8 @@ SIPUA_EXTERN int sipua_sdp_oa_offer(sipua_sdp_oa *oa, char *out, size_t cap);
  * order, port 0 for each stream refused, per accepted stream the codecs we
  * share in the offer's order with the offer's payload type numbers,
  * telephone-event only when offered, and the direction of RFC 3264 6.1.
- * Writes the answer into out[0..cap) and the result into oa->result.
+ * Writes the answer into out[0..cap); sipua_sdp_oa_result() gives the
+ * result.
  * Returns its length, or: SIPUA_ENOTFOUND when no stream is acceptable (the
  * whole offer is incompatible: answer 488, cause INCOMPATIBLE_SDP),
  * SIPUA_EPARSE when the offer breaks RFC 3264 (cause
@@ -357,7 +371,7 @@ SIPUA_EXTERN int sipua_sdp_oa_answer(sipua_sdp_oa *oa, const sipua_sdp *offer, c
 
 /* Takes the peer's answer to our pending offer: it must have as many m=
  * lines as the offer, of the same media types, and in each accepted stream
- * only formats we offered. Fills oa->result. Returns 0, or:
+ * only formats we offered. Sets the result. Returns 0, or:
  * SIPUA_EPARSE (the answer does not match the offer: BAD_MEDIA_DESCRIPTION),
  * SIPUA_ENOTFOUND (every stream refused or no usable codec:
  * INCOMPATIBLE_SDP), SIPUA_ESTATE (no offer pending), SIPUA_EINVAL. The
@@ -373,6 +387,11 @@ SIPUA_EXTERN void sipua_sdp_oa_rollback(sipua_sdp_oa *oa);
  * recvonly ones inactive. Follow with sipua_sdp_oa_offer(), whose version
  * then grows. Returns 0 or SIPUA_EINVAL. */
 SIPUA_EXTERN int sipua_sdp_oa_hold(sipua_sdp_oa *oa, int hold);
+
+/* The result of the last completed exchange into *out: one stream per m=
+ * line, stream_count 0 when nothing was negotiated yet. Returns 0 or
+ * SIPUA_EINVAL. */
+SIPUA_EXTERN int sipua_sdp_oa_result(const sipua_sdp_oa *oa, sipua_sdp_negotiation *out);
 
 #ifdef __cplusplus
 }

@@ -98,7 +98,7 @@ static unsigned swap_bits(unsigned b)
  * while we hold the peer (RFC 3264 8.4). */
 static unsigned local_bits(const sipua_sdp_oa *oa)
 {
-    unsigned b = dir_bits(oa->caps.direction);
+    unsigned b = dir_bits(oa->caps->direction);
     if (oa->held)
         b &= ~2u;
     return b;
@@ -152,7 +152,7 @@ static void put_span(sipua_builder *b, sipua_str s)
 static void write_plan(const sipua_sdp_oa *oa, const plan *pl, uint64_t version, sipua_builder *b,
                        size_t *o_end)
 {
-    const sipua_sdp_caps *caps = &oa->caps;
+    const sipua_sdp_caps *caps = oa->caps;
     const char *addrtype = is_ip6(caps->address) ? "IP6 " : "IP4 ";
     put(b, "v=0\r\no=");
     put(b, caps->username);
@@ -259,50 +259,158 @@ static int emit(sipua_sdp_oa *oa, const plan *pl, char *out, size_t cap)
     return n;
 }
 
-/* Keeps the m= lines just sent, for the next offer. */
-static void remember(sipua_sdp_oa *oa, const plan *pl)
+/* ------------------------------------------------------------------ */
+/* What an exchange leaves behind                                      */
+
+enum { LINE_ACTIVE = 1, RESULT_ACTIVE = 2, RESULT_RTCP_MUX = 4 };
+
+/* One stream of a result before it is kept, with spans into the peer's
+ * description. */
+typedef struct res_line {
+    int active, pt, te_pt, codec, rtcp_mux;
+    sipua_str codec_name, address;
+    uint16_t remote_port, local_port;
+    int32_t remote_rtcp_port;
+    sipua_sdp_direction direction;
+} res_line;
+
+/* The lines and text an exchange will leave in the oa, built aside so
+ * that nothing changes when it fails. */
+typedef struct staged {
+    sipua_sdp_oa_line_ lines[SIPUA_SDP_MAX_STREAMS];
+    char text[sizeof((sipua_sdp_oa *)0)->text_];
+    size_t used;
+} staged;
+
+static sipua_str text_at(const sipua_sdp_oa *oa, uint8_t off)
 {
-    oa->mline_count = pl->n;
-    for (size_t i = 0; i < pl->n; i++) {
-        const plan_line *l = &pl->lines[i];
-        sipua_sdp_oa_mline *ml = &oa->mlines[i];
-        copy_span(ml->media, sizeof ml->media, l->media);
-        copy_span(ml->proto, sizeof ml->proto, l->proto);
-        ml->active = l->port != 0;
-        for (size_t k = 0; k < SIPUA_SDP_MAX_CODECS; k++)
-            ml->pts[k] = -1;
-        if (l->port) {
-            for (size_t k = 0; k < l->n; k++)
-                ml->pts[l->codec[k]] = l->pt[k];
-            char num[4];
-            int v = l->pt[0], d = 0;
-            char tmp[4];
-            do {
-                tmp[d++] = (char)('0' + v % 10);
-                v /= 10;
-            } while (v);
-            for (int k = 0; k < d; k++)
-                num[k] = tmp[d - 1 - k];
-            copy_span(ml->fmt, sizeof ml->fmt, (sipua_str){num, (size_t)d});
-        } else {
-            copy_span(ml->fmt, sizeof ml->fmt, l->refused_fmt);
+    return cspan(oa->text_ + off);
+}
+
+/* Keeps s (cut to max - 1 octets) in the text, once: 0, or -1 when the
+ * text is full. */
+static int stage_str(staged *st, sipua_str s, size_t max, uint8_t *off)
+{
+    size_t n = s.len < max - 1 ? s.len : max - 1;
+    *off = 0; /* text[0] is the empty string */
+    if (!n)
+        return 0;
+    for (size_t at = 1; at < st->used; at += strlen(st->text + at) + 1) {
+        if (strlen(st->text + at) == n && memcmp(st->text + at, s.p, n) == 0) {
+            *off = (uint8_t)at;
+            return 0;
         }
     }
+    if (st->used + n + 1 > sizeof st->text)
+        return -1;
+    memcpy(st->text + st->used, s.p, n);
+    st->text[st->used + n] = '\0';
+    *off = (uint8_t)st->used;
+    st->used += n + 1;
+    return 0;
+}
+
+static void pt_text(int pt, char num[4], sipua_str *out)
+{
+    char tmp[4];
+    int d = 0;
+    do {
+        tmp[d++] = (char)('0' + pt % 10);
+        pt /= 10;
+    } while (pt && d < 3);
+    for (int k = 0; k < d; k++)
+        num[k] = tmp[d - 1 - k];
+    *out = (sipua_str){num, (size_t)d};
+}
+
+/* Stages the m= lines: those of plan pl (NULL: the oa's, kept) and the
+ * result res[0..nres) (NULL: the oa's, kept). 0, or -1 when the text
+ * does not fit. */
+static int stage(const sipua_sdp_oa *oa, const plan *pl, const res_line *res, size_t nres,
+                 staged *st)
+{
+    size_t n = pl ? pl->n : oa->line_count_;
+    memset(st->lines, 0, sizeof st->lines);
+    st->text[0] = '\0';
+    st->used = 1;
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        sipua_sdp_oa_line_ *ln = &st->lines[i];
+        const sipua_sdp_oa_line_ *old = &oa->lines_[i];
+        if (pl) {
+            const plan_line *l = &pl->lines[i];
+            char num[4];
+            sipua_str fmt = l->refused_fmt;
+            memset(ln->pts, -1, sizeof ln->pts);
+            if (l->port) {
+                ln->flags |= LINE_ACTIVE;
+                for (size_t k = 0; k < l->n; k++)
+                    ln->pts[l->codec[k]] = (int8_t)l->pt[k];
+                pt_text(l->pt[0], num, &fmt);
+            }
+            bad |= stage_str(st, l->media, 32, &ln->media);
+            bad |= stage_str(st, l->proto, 48, &ln->proto);
+            bad |= stage_str(st, fmt, 32, &ln->fmt);
+        } else {
+            ln->flags = old->flags & LINE_ACTIVE;
+            memcpy(ln->pts, old->pts, sizeof ln->pts);
+            bad |= stage_str(st, text_at(oa, old->media), 32, &ln->media);
+            bad |= stage_str(st, text_at(oa, old->proto), 48, &ln->proto);
+            bad |= stage_str(st, text_at(oa, old->fmt), 32, &ln->fmt);
+        }
+        if (res && i < nres) {
+            const res_line *r = &res[i];
+            ln->flags |=
+                (uint8_t)((r->active ? RESULT_ACTIVE : 0) | (r->rtcp_mux ? RESULT_RTCP_MUX : 0));
+            ln->pt = (int8_t)r->pt;
+            ln->te_pt = (int8_t)r->te_pt;
+            ln->codec = (int8_t)r->codec;
+            ln->direction = (uint8_t)r->direction;
+            ln->remote_port = r->remote_port;
+            ln->local_port = r->local_port;
+            ln->remote_rtcp_port = r->remote_rtcp_port;
+            bad |= stage_str(st, r->codec_name, 32, &ln->codec_name);
+            bad |= stage_str(st, r->address, 64, &ln->address);
+        } else if (!res && i < oa->result_count_) {
+            ln->flags |= old->flags & (RESULT_ACTIVE | RESULT_RTCP_MUX);
+            ln->pt = old->pt;
+            ln->te_pt = old->te_pt;
+            ln->codec = old->codec;
+            ln->direction = old->direction;
+            ln->remote_port = old->remote_port;
+            ln->local_port = old->local_port;
+            ln->remote_rtcp_port = old->remote_rtcp_port;
+            bad |= stage_str(st, text_at(oa, old->codec_name), 32, &ln->codec_name);
+            bad |= stage_str(st, text_at(oa, old->address), 64, &ln->address);
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+static void commit(sipua_sdp_oa *oa, const staged *st, size_t nlines, size_t nres)
+{
+    memcpy(oa->lines_, st->lines, nlines * sizeof st->lines[0]);
+    memcpy(oa->text_, st->text, st->used);
+    oa->line_count_ = (uint8_t)nlines;
+    oa->result_count_ = (uint8_t)nres;
 }
 
 /* Writes a planned description and, once it is written, commits it: its
  * m= lines, the negotiation result (for an answer) and the new state. */
-static int conclude(sipua_sdp_oa *oa, const plan *pl, const sipua_sdp_negotiation *res,
+static int conclude(sipua_sdp_oa *oa, const plan *pl, const res_line *res, size_t nres,
                     sipua_sdp_oa_state next, char *out, size_t cap)
 {
+    staged st;
+    if (stage(oa, pl, res, nres, &st) != 0) {
+        oa->reason = "m= lines longer than sipua keeps";
+        return SIPUA_EPARSE;
+    }
     int n = emit(oa, pl, out, cap);
     if (n < 0) {
         oa->reason = "output buffer too small";
         return n;
     }
-    remember(oa, pl);
-    if (res)
-        oa->result = *res;
+    commit(oa, &st, pl->n, res ? nres : oa->result_count_);
     oa->state = next;
     oa->reason = NULL;
     return n;
@@ -327,21 +435,21 @@ static int proto_supported(sipua_str proto)
     return sipua_str_eq(proto, "RTP/AVP") || sipua_str_eq(proto, "RTP/AVPF");
 }
 
-static uint16_t port_for(const sipua_sdp_caps *caps, sipua_sdp_kind kind)
+static uint16_t port_for(const sipua_sdp_oa *oa, sipua_sdp_kind kind)
 {
-    return kind == SIPUA_SDP_AUDIO ? caps->audio_port : caps->video_port;
+    return kind == SIPUA_SDP_AUDIO ? oa->audio_port : oa->video_port;
 }
 
 /* Fills an offered line with every codec of that kind (with telephone-event
  * only for audio), keeping the numbers of an earlier exchange. Returns the
  * number of codecs other than telephone-event. */
-static size_t offer_codecs(const sipua_sdp_oa *oa, sipua_sdp_kind kind, const int *prev_pts,
+static size_t offer_codecs(const sipua_sdp_oa *oa, sipua_sdp_kind kind, const int8_t *prev_pts,
                            plan_line *l)
 {
     size_t real = 0;
     l->n = 0;
-    for (size_t k = 0; k < oa->caps.codec_count; k++) {
-        const sipua_sdp_codec *c = &oa->caps.codecs[k];
+    for (size_t k = 0; k < oa->caps->codec_count; k++) {
+        const sipua_sdp_codec *c = &oa->caps->codecs[k];
         if (c->kind != kind)
             continue;
         int pt = c->pt >= 0 ? c->pt : c->dynamic_pt;
@@ -415,7 +523,9 @@ int sipua_sdp_oa_init(sipua_sdp_oa *oa, const sipua_sdp_caps *caps, uint64_t ses
     if (!oa || !caps || !caps_ok(caps))
         return SIPUA_EINVAL;
     memset(oa, 0, sizeof *oa);
-    oa->caps = *caps;
+    oa->caps = caps;
+    oa->audio_port = caps->audio_port;
+    oa->video_port = caps->video_port;
     oa->session_id = session_id;
     return 0;
 }
@@ -433,17 +543,17 @@ int sipua_sdp_oa_offer(sipua_sdp_oa *oa, char *out, size_t cap)
     size_t active = 0;
     int have[2] = {0, 0};
     unsigned bits = local_bits(oa);
-    for (size_t i = 0; i < oa->mline_count; i++) {
+    for (size_t i = 0; i < oa->line_count_; i++) {
         /* a re-offer keeps every m= line in place (RFC 3264 8) */
-        const sipua_sdp_oa_mline *ml = &oa->mlines[i];
+        const sipua_sdp_oa_line_ *ml = &oa->lines_[i];
         plan_line *l = &pl.lines[pl.n++];
-        l->media = cspan(ml->media);
-        l->proto = cspan(ml->proto);
-        l->refused_fmt = cspan(ml->fmt);
+        l->media = text_at(oa, ml->media);
+        l->proto = text_at(oa, ml->proto);
+        l->refused_fmt = text_at(oa, ml->fmt);
         sipua_sdp_kind kind;
-        if (ml->active && kind_of(l->media, &kind) && !have[kind] && proto_supported(l->proto) &&
-            port_for(&oa->caps, kind) && offer_codecs(oa, kind, ml->pts, l)) {
-            l->port = port_for(&oa->caps, kind);
+        if ((ml->flags & LINE_ACTIVE) && kind_of(l->media, &kind) && !have[kind] &&
+            proto_supported(l->proto) && port_for(oa, kind) && offer_codecs(oa, kind, ml->pts, l)) {
+            l->port = port_for(oa, kind);
             l->dir = bits_dir(bits);
             have[kind] = 1;
             active++;
@@ -451,14 +561,14 @@ int sipua_sdp_oa_offer(sipua_sdp_oa *oa, char *out, size_t cap)
     }
     for (int kind = SIPUA_SDP_AUDIO; kind <= SIPUA_SDP_VIDEO && pl.n < SIPUA_SDP_MAX_STREAMS;
          kind++) {
-        if (have[kind] || oa->mline_count || !port_for(&oa->caps, (sipua_sdp_kind)kind))
+        if (have[kind] || oa->line_count_ || !port_for(oa, (sipua_sdp_kind)kind))
             continue;
         plan_line *l = &pl.lines[pl.n];
         if (!offer_codecs(oa, (sipua_sdp_kind)kind, NULL, l))
             continue;
         l->media = cspan(kind == SIPUA_SDP_AUDIO ? "audio" : "video");
         l->proto = cspan("RTP/AVP");
-        l->port = port_for(&oa->caps, (sipua_sdp_kind)kind);
+        l->port = port_for(oa, (sipua_sdp_kind)kind);
         l->dir = bits_dir(bits);
         pl.n++;
         active++;
@@ -467,19 +577,19 @@ int sipua_sdp_oa_offer(sipua_sdp_oa *oa, char *out, size_t cap)
         oa->reason = "nothing to offer: no port or no codec";
         return SIPUA_ENOTFOUND;
     }
-    return conclude(oa, &pl, NULL, SIPUA_SDP_OA_OFFER_SENT, out, cap);
+    return conclude(oa, &pl, NULL, 0, SIPUA_SDP_OA_OFFER_SENT, out, cap);
 }
 
 void sipua_sdp_oa_rollback(sipua_sdp_oa *oa)
 {
     if (!oa || oa->state != SIPUA_SDP_OA_OFFER_SENT)
         return;
-    if (oa->result.stream_count) {
+    if (oa->result_count_) {
         oa->state = SIPUA_SDP_OA_NEGOTIATED;
     } else {
         /* nothing was ever agreed: no m= line to keep either */
         oa->state = SIPUA_SDP_OA_IDLE;
-        oa->mline_count = 0;
+        oa->line_count_ = 0;
     }
 }
 
@@ -499,30 +609,24 @@ static int is_null_address(sipua_str a)
     return sipua_str_eq(a, "0.0.0.0") || sipua_str_eq(a, "::");
 }
 
-/* Fills the parts of a stream that come from the peer's m= section. */
-static void stream_remote(sipua_sdp_stream *s, const sipua_sdp_media *m)
+/* A result stream with what comes from the peer's m= section. */
+static void res_remote(res_line *s, const sipua_sdp_media *m)
 {
-    copy_span(s->media, sizeof s->media, m->media);
-    copy_span(s->remote_address, sizeof s->remote_address, m->conn.address);
+    memset(s, 0, sizeof *s);
+    s->pt = -1;
+    s->te_pt = -1;
+    s->codec = -1;
+    s->direction = SIPUA_SDP_INACTIVE;
+    s->address = m->conn.address;
     s->remote_port = m->port;
     s->remote_rtcp_port = m->rtcp_port >= 0 ? m->rtcp_port : (int32_t)m->port + 1;
 }
 
-static void stream_codec(sipua_sdp_stream *s, const sipua_sdp_rtpmap *r)
+static void res_codec(res_line *s, const sipua_sdp_rtpmap *r, int k)
 {
     s->pt = r->pt;
-    copy_span(s->codec, sizeof s->codec, r->encoding);
-    s->clock_rate = r->clock_rate;
-    s->channels = r->channels;
-}
-
-static void stream_clear(sipua_sdp_stream *s)
-{
-    memset(s, 0, sizeof *s);
-    s->pt = -1;
-    s->telephone_event_pt = -1;
-    s->remote_rtcp_port = -1;
-    s->direction = SIPUA_SDP_INACTIVE;
+    s->codec = k;
+    s->codec_name = r->encoding;
 }
 
 /* The codec of ours (of that kind) that a peer's format is, or -1. */
@@ -535,6 +639,34 @@ static int match_codec(const sipua_sdp_caps *caps, sipua_sdp_kind kind, const si
             return (int)k;
     }
     return -1;
+}
+
+int sipua_sdp_oa_result(const sipua_sdp_oa *oa, sipua_sdp_negotiation *out)
+{
+    if (!oa || !out)
+        return SIPUA_EINVAL;
+    memset(out, 0, sizeof *out);
+    out->stream_count = oa->result_count_;
+    for (size_t i = 0; i < oa->result_count_; i++) {
+        const sipua_sdp_oa_line_ *ln = &oa->lines_[i];
+        sipua_sdp_stream *s = &out->streams[i];
+        copy_span(s->media, sizeof s->media, text_at(oa, ln->media));
+        s->active = (ln->flags & RESULT_ACTIVE) != 0;
+        s->pt = ln->pt;
+        copy_span(s->codec, sizeof s->codec, text_at(oa, ln->codec_name));
+        if (ln->codec >= 0 && (size_t)ln->codec < oa->caps->codec_count) {
+            s->clock_rate = oa->caps->codecs[ln->codec].clock_rate;
+            s->channels = oa->caps->codecs[ln->codec].channels;
+        }
+        s->telephone_event_pt = ln->te_pt;
+        copy_span(s->remote_address, sizeof s->remote_address, text_at(oa, ln->address));
+        s->remote_port = ln->remote_port;
+        s->remote_rtcp_port = ln->remote_rtcp_port;
+        s->rtcp_mux = (ln->flags & RESULT_RTCP_MUX) != 0;
+        s->local_port = ln->local_port;
+        s->direction = (sipua_sdp_direction)ln->direction;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -552,35 +684,32 @@ int sipua_sdp_oa_answer(sipua_sdp_oa *oa, const sipua_sdp *offer, char *out, siz
         oa->reason = "more m= lines than sipua negotiates";
         return SIPUA_EPARSE;
     }
-    if (oa->mline_count && offer->media_count < oa->mline_count) {
+    if (oa->line_count_ && offer->media_count < oa->line_count_) {
         oa->reason = "a new offer removed m= lines (RFC 3264 8)";
         return SIPUA_EPARSE;
     }
     plan pl;
     memset(&pl, 0, sizeof pl);
-    sipua_sdp_negotiation res;
-    memset(&res, 0, sizeof res);
+    res_line res[SIPUA_SDP_MAX_STREAMS];
+    size_t nres = 0;
     int have[2] = {0, 0};
     size_t active = 0;
     unsigned mine = local_bits(oa);
     for (size_t i = 0; i < offer->media_count; i++) {
         const sipua_sdp_media *m = &offer->media[i];
         plan_line *l = &pl.lines[pl.n++];
-        sipua_sdp_stream *s = &res.streams[res.stream_count++];
-        stream_clear(s);
-        stream_remote(s, m);
+        res_line *s = &res[nres++];
+        res_remote(s, m);
         l->media = m->media;
         l->proto = m->proto;
         l->refused_fmt = m->fmts[0];
-        if (m->media.len >= sizeof oa->mlines[0].media ||
-            m->proto.len >= sizeof oa->mlines[0].proto ||
-            m->fmts[0].len >= sizeof oa->mlines[0].fmt) {
+        if (m->media.len >= 32 || m->proto.len >= 48 || m->fmts[0].len >= 32) {
             oa->reason = "m= media, proto or format longer than sipua keeps";
             return SIPUA_EPARSE;
         }
         sipua_sdp_kind kind;
         if (!m->port || !kind_of(m->media, &kind) || have[kind] || !proto_supported(m->proto) ||
-            !port_for(&oa->caps, kind))
+            !port_for(oa, kind))
             continue;
         /* the codecs we share, in the offer's order and with its numbers */
         size_t real = 0;
@@ -589,7 +718,7 @@ int sipua_sdp_oa_answer(sipua_sdp_oa *oa, const sipua_sdp *offer, char *out, siz
             sipua_sdp_rtpmap r;
             if (sipua_sdp_media_rtpmap(m, f, &r) != 0)
                 continue;
-            int k = match_codec(&oa->caps, kind, &r);
+            int k = match_codec(oa->caps, kind, &r);
             if (k < 0)
                 continue;
             int dup = 0;
@@ -600,11 +729,11 @@ int sipua_sdp_oa_answer(sipua_sdp_oa *oa, const sipua_sdp *offer, char *out, siz
             l->codec[l->n] = k;
             l->pt[l->n] = r.pt;
             l->n++;
-            if (is_telephone_event(&oa->caps.codecs[k])) {
+            if (is_telephone_event(&oa->caps->codecs[k])) {
                 if (te_rate_pt < 0)
                     te_rate_pt = r.pt;
             } else if (!real++) {
-                stream_codec(s, &r);
+                res_codec(s, &r, k);
             }
         }
         if (!real) {
@@ -616,11 +745,11 @@ int sipua_sdp_oa_answer(sipua_sdp_oa *oa, const sipua_sdp *offer, char *out, siz
         if (is_null_address(m->conn.address))
             theirs &= ~2u; /* RFC 3264 8.4: c=0.0.0.0 asks not to be sent to */
         unsigned bits = swap_bits(theirs) & mine;
-        l->port = port_for(&oa->caps, kind);
+        l->port = port_for(oa, kind);
         l->dir = bits_dir(bits);
         l->rtcp_mux = m->rtcp_mux;
         s->active = 1;
-        s->telephone_event_pt = te_rate_pt;
+        s->te_pt = te_rate_pt;
         s->local_port = l->port;
         s->direction = l->dir;
         s->rtcp_mux = m->rtcp_mux;
@@ -633,7 +762,7 @@ int sipua_sdp_oa_answer(sipua_sdp_oa *oa, const sipua_sdp *offer, char *out, siz
         oa->reason = "no acceptable media stream in the offer";
         return SIPUA_ENOTFOUND;
     }
-    return conclude(oa, &pl, &res, SIPUA_SDP_OA_NEGOTIATED, out, cap);
+    return conclude(oa, &pl, res, nres, SIPUA_SDP_OA_NEGOTIATED, out, cap);
 }
 
 /* ------------------------------------------------------------------ */
@@ -653,21 +782,20 @@ int sipua_sdp_oa_take_answer(sipua_sdp_oa *oa, const sipua_sdp *answer)
         oa->reason = "no offer of ours is pending";
         return SIPUA_ESTATE;
     }
-    oa->state = oa->result.stream_count ? SIPUA_SDP_OA_NEGOTIATED : SIPUA_SDP_OA_IDLE;
-    if (answer->media_count != oa->mline_count)
+    oa->state = oa->result_count_ ? SIPUA_SDP_OA_NEGOTIATED : SIPUA_SDP_OA_IDLE;
+    if (answer->media_count != oa->line_count_)
         return bad_answer(oa, "the answer's m= lines do not match the offer's (RFC 3264 6)");
-    sipua_sdp_negotiation res;
-    memset(&res, 0, sizeof res);
+    res_line res[SIPUA_SDP_MAX_STREAMS];
+    size_t nres = 0;
     size_t active = 0;
     for (size_t i = 0; i < answer->media_count; i++) {
         const sipua_sdp_media *m = &answer->media[i];
-        const sipua_sdp_oa_mline *ml = &oa->mlines[i];
-        sipua_sdp_stream *s = &res.streams[res.stream_count++];
-        stream_clear(s);
-        stream_remote(s, m);
-        if (!sipua_str_eq(m->media, ml->media))
+        const sipua_sdp_oa_line_ *ml = &oa->lines_[i];
+        res_line *s = &res[nres++];
+        res_remote(s, m);
+        if (!sipua_str_eq(m->media, oa->text_ + ml->media))
             return bad_answer(oa, "an answer's m= line changed its media type");
-        if (!m->port || !ml->active)
+        if (!m->port || !(ml->flags & LINE_ACTIVE))
             continue;
         sipua_sdp_kind kind;
         if (!kind_of(m->media, &kind))
@@ -677,14 +805,14 @@ int sipua_sdp_oa_take_answer(sipua_sdp_oa *oa, const sipua_sdp *answer)
             sipua_sdp_rtpmap r;
             int k = -1;
             if (sipua_sdp_media_rtpmap(m, f, &r) == 0)
-                k = match_codec(&oa->caps, kind, &r);
+                k = match_codec(oa->caps, kind, &r);
             if (k < 0 || ml->pts[k] < 0)
                 return bad_answer(oa, "the answer holds a format the offer did not");
-            if (is_telephone_event(&oa->caps.codecs[k])) {
-                if (s->telephone_event_pt < 0)
-                    s->telephone_event_pt = r.pt;
+            if (is_telephone_event(&oa->caps->codecs[k])) {
+                if (s->te_pt < 0)
+                    s->te_pt = r.pt;
             } else if (!real++) {
-                stream_codec(s, &r);
+                res_codec(s, &r, k);
             }
         }
         if (!real)
@@ -693,7 +821,7 @@ int sipua_sdp_oa_take_answer(sipua_sdp_oa *oa, const sipua_sdp *answer)
         if (is_null_address(m->conn.address))
             theirs &= ~2u;
         s->active = 1;
-        s->local_port = port_for(&oa->caps, kind);
+        s->local_port = port_for(oa, kind);
         s->direction = bits_dir(swap_bits(theirs) & local_bits(oa));
         s->rtcp_mux = m->rtcp_mux;
         if (m->rtcp_mux)
@@ -704,7 +832,12 @@ int sipua_sdp_oa_take_answer(sipua_sdp_oa *oa, const sipua_sdp *answer)
         oa->reason = "the answer refused every stream";
         return SIPUA_ENOTFOUND;
     }
-    oa->result = res;
+    staged st;
+    if (stage(oa, NULL, res, nres, &st) != 0) {
+        oa->reason = "m= lines longer than sipua keeps";
+        return SIPUA_EPARSE;
+    }
+    commit(oa, &st, oa->line_count_, nres);
     oa->state = SIPUA_SDP_OA_NEGOTIATED;
     oa->reason = NULL;
     return 0;

@@ -58,8 +58,32 @@ void sipua_msg_free(sipua_msg *m)
 {
     if (!m)
         return;
-    m->alloc.free(m->hdrs, m->alloc.user);
+    if (m->hdrs != (sipua_hdr *)(m + 1)) /* not a compact copy's */
+        m->alloc.free(m->hdrs, m->alloc.user);
     m->alloc.free(m, m->alloc.user);
+}
+
+sipua_msg *sipua_msg_copy(const sipua_msg *src, const char *buf, size_t len,
+                          const sipua_allocator *alloc)
+{
+    if (!src || !buf || !len)
+        return NULL;
+    if (!alloc)
+        alloc = sipua_default_allocator();
+    size_t n = src->nhdrs ? src->nhdrs : 1;
+    sipua_msg *m = alloc->alloc(sizeof *m + n * sizeof *m->hdrs, alloc->user);
+    if (!m)
+        return NULL;
+    memset(m, 0, sizeof *m);
+    m->alloc = *alloc;
+    m->limits = src->limits;
+    m->cap = n;
+    m->hdrs = (sipua_hdr *)(m + 1);
+    if (sipua_msg_parse(m, buf, len, SIPUA_PARSE_DATAGRAM) <= 0) {
+        sipua_msg_free(m);
+        return NULL;
+    }
+    return m;
 }
 
 static const char *const method_names[SIPUA_METHOD_COUNT_] = {

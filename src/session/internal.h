@@ -75,6 +75,7 @@ struct sipua_session {
 
     /* SDP */
     sipua_sdp_oa oa;
+    sipua__shared_caps *caps; /* oa's */
     sipua_sdp *sdp;
     int offer_in_invite; /* the INVITE carried an offer (ours or the peer's) */
 

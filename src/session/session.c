@@ -170,10 +170,8 @@ static sipua_session *session_new(const sipua__session_host *host, uint64_t id, 
     s->alloc = *host->alloc;
     s->host.alloc = &s->alloc;
     s->dir = dir;
-    s->invite = sipua_msg_new(NULL, host->alloc);
     s->sdp = host->sdp;
-    if (!s->invite || !s->sdp) {
-        sipua_msg_free(s->invite);
+    if (!s->sdp) {
         sipua__session_free(s, s);
         return NULL;
     }
@@ -232,6 +230,7 @@ void sipua_session_unref(sipua_session *s)
     sipua__session_free(s, s->invite_buf);
     sipua__session_free(s, s->ids_buf);
     sipua__session_free(s, s->ok_buf);
+    sipua__shared_caps_unref(s->caps);
     sipua__prack_release(s);
     sipua__reinvite_release(s);
     sipua__session_free(s, s);
@@ -332,31 +331,82 @@ static int keep_identities(sipua_session *s, const sipua_msg *m)
     return 0;
 }
 
-/* Keeps a private copy of a message and parses it into s->invite. */
-static int keep_invite(sipua_session *s, const char *bytes, size_t len)
+/* Keeps a private copy of a message, parsed into s->invite with an index
+ * of its own size (parsed is the message when it has been parsed, else
+ * NULL). */
+static int keep_invite(sipua_session *s, const char *bytes, size_t len, const sipua_msg *parsed)
 {
     s->invite_buf = sipua__session_alloc(s, len ? len : 1);
     if (!s->invite_buf)
         return SIPUA_ENOMEM;
     memcpy(s->invite_buf, bytes, len);
     s->invite_len = len;
-    int r = sipua_msg_parse(s->invite, s->invite_buf, len, SIPUA_PARSE_DATAGRAM);
-    return r > 0 ? 0 : r;
+    sipua_msg *full = NULL;
+    if (!parsed) {
+        full = sipua_msg_new(NULL, s->host.alloc);
+        if (!full || sipua_msg_parse(full, s->invite_buf, len, SIPUA_PARSE_DATAGRAM) <= 0) {
+            int r = full ? SIPUA_EPARSE : SIPUA_ENOMEM;
+            sipua_msg_free(full);
+            return r;
+        }
+        parsed = full;
+    }
+    s->invite = sipua_msg_copy(parsed, s->invite_buf, len, s->host.alloc);
+    sipua_msg_free(full);
+    return s->invite ? 0 : SIPUA_ENOMEM;
 }
 
 /* ------------------------------------------------------------------ */
 /* SDP                                                                 */
 
+struct sipua__shared_caps {
+    unsigned refs;
+    sipua_allocator alloc;
+    sipua_sdp_caps caps;
+};
+
+void sipua__shared_caps_unref(sipua__shared_caps *c)
+{
+    if (c && --c->refs == 0)
+        c->alloc.free(c, c->alloc.user);
+}
+
+/* The capabilities for our media address: the UA's latest when it is the
+ * same address, else new ones (which become the UA's latest). */
+static sipua__shared_caps *caps_for(const sipua_session *s, const char *address)
+{
+    sipua__shared_caps **latest = s->host.caps, *c = latest ? *latest : NULL;
+    if (c && strcmp(c->caps.address, address) == 0) {
+        c->refs++;
+        return c;
+    }
+    c = sipua__session_alloc(s, sizeof *c);
+    if (!c)
+        return NULL;
+    c->refs = 1;
+    c->alloc = s->alloc;
+    sipua_sdp_caps_init(&c->caps);
+    snprintf(c->caps.address, sizeof c->caps.address, "%s", address);
+    snprintf(c->caps.username, sizeof c->caps.username, "sipua");
+    if (latest) {
+        sipua__shared_caps_unref(*latest);
+        *latest = c;
+        c->refs++;
+    }
+    return c;
+}
+
 static int oa_start(sipua_session *s, const sipua_endpoint *me)
 {
-    sipua_sdp_caps caps;
-    sipua_sdp_caps_init(&caps);
-    snprintf(caps.address, sizeof caps.address, "%s", me->host);
-    snprintf(caps.username, sizeof caps.username, "sipua");
-    caps.audio_port = (uint16_t)(s->host.rtp_port_base + 2 * (s->id % 5000));
+    if (!s->caps)
+        s->caps = caps_for(s, me->host);
+    if (!s->caps)
+        return SIPUA_ENOMEM;
     uint64_t sid;
     s->host.random(s->host.ctx, (uint8_t *)&sid, sizeof sid);
-    return sipua_sdp_oa_init(&s->oa, &caps, sid >> 1);
+    int r = sipua_sdp_oa_init(&s->oa, &s->caps->caps, sid >> 1);
+    s->oa.audio_port = (uint16_t)(s->host.rtp_port_base + 2 * (s->id % 5000));
+    return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -598,7 +648,7 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
         sipua_builder_header(&b, SIPUA_STR("Content-Type"), SIPUA_STR("application/sdp"));
     sipua_builder_body(&b, (sipua_str){body, blen > 0 ? (size_t)blen : 0});
     int n = sipua_builder_finish(&b);
-    if (n < 0 || keep_invite(s, buf, (size_t)n) != 0 || keep_identities(s, s->invite) != 0) {
+    if (n < 0 || keep_invite(s, buf, (size_t)n, NULL) != 0 || keep_identities(s, s->invite) != 0) {
         sipua_session_unref(s);
         return n < 0 ? SIPUA_EINVAL : SIPUA_ENOMEM;
     }
@@ -768,7 +818,7 @@ static void client_invite_response(sipua_session *s, const sipua_msg *resp)
                                               : SIPUA_CAUSE_BAD_MEDIA_DESCRIPTION;
                 blen = 0;
             }
-        } else if (ps != 0 && s->oa.caps.audio_port && !s->offer_in_invite && ps != 1) {
+        } else if (ps != 0 && s->oa.audio_port && !s->offer_in_invite && ps != 1) {
             bad = SIPUA_CAUSE_BAD_MEDIA_DESCRIPTION;
         }
         sipua__session_send_in_dialog(s, SIPUA_METHOD_ACK, NULL, 0,
@@ -1027,7 +1077,7 @@ sipua_session *sipua__session_incoming(const sipua__session_host *host, uint64_t
     const sipua_endpoint *me = host->identity(host->ctx, from->transport);
     if (!me)
         me = host->identity(host->ctx, SIPUA_TRANSPORT_UDP);
-    if (keep_invite(s, raw.p, raw.len) != 0 || keep_identities(s, s->invite) != 0 || !me ||
+    if (keep_invite(s, raw.p, raw.len, invite) != 0 || keep_identities(s, s->invite) != 0 || !me ||
         oa_start(s, me) != 0) {
         sipua_session_unref(s);
         return NULL;

@@ -30,6 +30,12 @@ typedef struct sipua__owner {
     sipua__owner_kind kind;
 } sipua__owner;
 
+/* Our SDP capabilities, shared by the sessions with the same media
+ * address (a copy per session would be a good part of a call's memory);
+ * counted, for a session may outlive the UA. */
+typedef struct sipua__shared_caps sipua__shared_caps;
+void sipua__shared_caps_unref(sipua__shared_caps *c);
+
 typedef struct sipua__session_host {
     void *ctx; /* the UA */
     sipua__txn_layer *txn;
@@ -45,6 +51,7 @@ typedef struct sipua__session_host {
     sipua_time t1, t2;
     sipua_time no_answer_timeout; /* incoming sessions unanswered: 480, NO_ANSWER */
     uint16_t rtp_port_base;       /* our SDP's audio port: base + 2 * (id % 5000) */
+    sipua__shared_caps **caps;    /* the UA's latest, reused while the address is the same */
     /* bytes outside a transaction (ACK to a 2xx, 2xx retransmissions) */
     int (*send)(void *ctx, const sipua_endpoint *to, const char *bytes, size_t len);
     void (*random)(void *ctx, uint8_t *buf, size_t len);

@@ -52,6 +52,7 @@ struct sipua_ua {
     pending *pending;         /* OPTIONS requests not yet answered */
     sipua__dialog_table *dialogs;
     sipua_sdp *sdp;           /* the sessions' shared SDP parser */
+    sipua__shared_caps *caps; /* the sessions' SDP capabilities, the latest */
     sipua__timer_heap timers; /* the sessions' own timers (2xx retransmission, no answer) */
     sipua__session_host host; /* what sessions get from the UA */
     uint64_t next_session;
@@ -860,6 +861,7 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
         .t2 = tc.t2,
         .no_answer_timeout = cfg->no_answer_timeout ? cfg->no_answer_timeout : 60000000,
         .rtp_port_base = cfg->rtp_port_base ? cfg->rtp_port_base : 20000,
+        .caps = &ua->caps,
         .send = host_send,
         .random = host_random,
         .identity = host_identity,
@@ -908,6 +910,7 @@ void sipua_ua_free(sipua_ua *ua)
     sipua__txn_layer_free(ua->txn);
     sipua__dialog_table_free(ua->dialogs);
     sipua_sdp_free(ua->sdp);
+    sipua__shared_caps_unref(ua->caps);
     sipua__timer_heap_free(&ua->timers);
     sipua_msg_free(ua->rx);
     sipua_msg_free(ua->check);

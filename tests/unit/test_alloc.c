@@ -197,6 +197,47 @@ static void test_api_msg_new_refuses_bad_limits_without_allocating(void **state)
     assert_int_equal(f.live, 0);
 }
 
+/* sipua_msg_copy(): one allocation sized to the message's headers, the
+ * same fields as the message copied, and clean failure. */
+static void test_api_msg_copy_is_one_allocation_with_the_same_fields(void **state)
+{
+    (void)state;
+    failmalloc f;
+    failmalloc_init(&f, -1);
+    sipua_msg *src = sipua_msg_new(NULL, &f.a);
+    assert_non_null(src);
+    assert_int_equal(sipua_msg_parse(src, invite, sizeof invite - 1, SIPUA_PARSE_DATAGRAM),
+                     sizeof invite - 1);
+    char *kept = malloc(sizeof invite - 1);
+    assert_non_null(kept);
+    memcpy(kept, invite, sizeof invite - 1);
+    long calls = f.calls;
+    sipua_msg *c = sipua_msg_copy(src, kept, sizeof invite - 1, &f.a);
+    assert_non_null(c);
+    assert_int_equal(f.calls, calls + 1);
+    sipua_str a = sipua_msg_call_id(src), b = sipua_msg_call_id(c);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.p, b.p, a.len);
+    assert_ptr_equal(sipua_msg_raw(c).p, kept);
+    assert_int_equal(sipua_msg_header_count(c), sipua_msg_header_count(src));
+    assert_int_equal(sipua_msg_cseq(c)->number, sipua_msg_cseq(src)->number);
+    assert_int_equal(sipua_msg_parse_all(c), 0);
+    /* no room for a message with one header more */
+    static const char longer[] = INVITE_HEAD "Expires: 60\r\nSubject: x\r\n" INVITE_TAIL;
+    assert_int_equal(sipua_msg_parse(c, longer, sizeof longer - 1, SIPUA_PARSE_DATAGRAM),
+                     SIPUA_ELIMIT);
+    sipua_msg_free(c);
+    /* out of memory, NULL arguments */
+    f.fail_at = f.calls;
+    assert_null(sipua_msg_copy(src, kept, sizeof invite - 1, &f.a));
+    f.fail_at = -1;
+    assert_null(sipua_msg_copy(NULL, kept, sizeof invite - 1, &f.a));
+    assert_null(sipua_msg_copy(src, NULL, 0, &f.a));
+    sipua_msg_free(src);
+    free(kept);
+    assert_int_equal(f.live, 0);
+}
+
 static void test_api_msg_free_of_null_is_a_no_op(void **state)
 {
     (void)state;
@@ -211,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_api_msg_new_with_a_null_allocator_uses_the_default),
         cmocka_unit_test(test_api_default_allocator_is_complete),
         cmocka_unit_test(test_api_msg_new_refuses_bad_limits_without_allocating),
+        cmocka_unit_test(test_api_msg_copy_is_one_allocation_with_the_same_fields),
         cmocka_unit_test(test_api_msg_free_of_null_is_a_no_op),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -479,6 +479,14 @@ static void test_builder_lines_and_attributes(void **state)
 static sipua_sdp_oa oa;
 static char out[4096];
 
+/* The negotiation result of o, valid until the next call. */
+static const sipua_sdp_negotiation *result_of(const sipua_sdp_oa *o)
+{
+    static sipua_sdp_negotiation res;
+    assert_rc(sipua_sdp_oa_result(o, &res), 0, "result");
+    return &res;
+}
+
 static const sipua_sdp *answer_ok(const char *offer)
 {
     const sipua_sdp *o = parse_ok(offer);
@@ -528,8 +536,8 @@ static void test_4317_2_1_video_refused_with_port_zero(void **state)
     assert_int_equal(a->origin.sess_version, 1);
     assert_span(a->origin.sess_id, "2890844526");
     assert_span(a->conn.address, "192.0.2.10");
-    const sipua_sdp_stream *s = &oa.result.streams[0];
-    assert_int_equal(oa.result.stream_count, 2);
+    const sipua_sdp_stream *s = &result_of(&oa)->streams[0];
+    assert_int_equal(result_of(&oa)->stream_count, 2);
     assert_true(s->active);
     assert_int_equal(s->pt, 0);
     assert_string_equal(s->codec, "PCMU");
@@ -540,7 +548,7 @@ static void test_4317_2_1_video_refused_with_port_zero(void **state)
     assert_int_equal(s->local_port, 40000);
     assert_int_equal(s->direction, SIPUA_SDP_SENDRECV);
     assert_int_equal(s->telephone_event_pt, -1);
-    assert_false(oa.result.streams[1].active);
+    assert_false(result_of(&oa)->streams[1].active);
     assert_int_equal(oa.state, SIPUA_SDP_OA_NEGOTIATED);
 }
 
@@ -569,12 +577,12 @@ static void test_4317_2_1_offerer_takes_answer(void **state)
         "c=IN IP4 host.biloxi.example.com" CRLF "t=0 0" CRLF "m=audio 49174 RTP/AVP 0" CRLF
         "a=rtpmap:0 PCMU/8000" CRLF "m=video 49170 RTP/AVP 32" CRLF "a=rtpmap:32 MPV/90000" CRLF);
     assert_rc(sipua_sdp_oa_take_answer(&oa, ans), 0, "answer");
-    assert_int_equal(oa.result.stream_count, 2);
-    assert_string_equal(oa.result.streams[0].codec, "PCMU");
-    assert_int_equal(oa.result.streams[0].remote_port, 49174);
-    assert_string_equal(oa.result.streams[1].codec, "MPV");
-    assert_int_equal(oa.result.streams[1].pt, 32);
-    assert_int_equal(oa.result.streams[1].local_port, 51372);
+    assert_int_equal(result_of(&oa)->stream_count, 2);
+    assert_string_equal(result_of(&oa)->streams[0].codec, "PCMU");
+    assert_int_equal(result_of(&oa)->streams[0].remote_port, 49174);
+    assert_string_equal(result_of(&oa)->streams[1].codec, "MPV");
+    assert_int_equal(result_of(&oa)->streams[1].pt, 32);
+    assert_int_equal(result_of(&oa)->streams[1].local_port, 51372);
     assert_int_equal(oa.state, SIPUA_SDP_OA_NEGOTIATED);
     assert_rc(sipua_sdp_oa_take_answer(&oa, ans), SIPUA_ESTATE, "no offer pending");
 }
@@ -616,7 +624,7 @@ static void test_3264_6_1_dynamic_numbers_and_telephone_event(void **state)
     assert_int_equal(r.channels, 2);
     assert_span(r.fmtp, "minptime=10;useinbandfec=1");
     assert_int_equal(m->direction, SIPUA_SDP_RECVONLY); /* answer to sendonly */
-    const sipua_sdp_stream *s = &oa.result.streams[0];
+    const sipua_sdp_stream *s = &result_of(&oa)->streams[0];
     assert_int_equal(s->pt, 109);
     assert_string_equal(s->codec, "opus");
     assert_int_equal(s->clock_rate, 48000);
@@ -632,7 +640,7 @@ static void test_3264_6_1_dynamic_numbers_and_telephone_event(void **state)
                                                 "a=rtpmap:110 telephone-event/48000" CRLF);
     assert_int_equal(a->media[0].fmt_count, 1);
     assert_span(a->media[0].fmts[0], "8");
-    assert_int_equal(oa.result.streams[0].telephone_event_pt, -1);
+    assert_int_equal(result_of(&oa)->streams[0].telephone_event_pt, -1);
 }
 
 static sipua_sdp_direction answer_direction(const char *attr)
@@ -642,7 +650,7 @@ static sipua_sdp_direction answer_direction(const char *attr)
     sipua_sdp_caps caps = audio_caps();
     start(&caps);
     const sipua_sdp *a = answer_ok(text);
-    assert_int_equal(oa.result.streams[0].direction, a->media[0].direction);
+    assert_int_equal(result_of(&oa)->streams[0].direction, a->media[0].direction);
     return a->media[0].direction;
 }
 
@@ -686,8 +694,8 @@ static void test_3264_6_same_lines_in_same_order(void **state)
     assert_int_equal(a->media[1].port, 40000);
     assert_int_equal(a->media[2].port, 0);
     assert_int_equal(a->media[3].port, 0);
-    assert_true(oa.result.streams[1].active);
-    assert_false(oa.result.streams[2].active);
+    assert_true(result_of(&oa)->streams[1].active);
+    assert_false(result_of(&oa)->streams[2].active);
     /* a later offer of ours keeps the four lines */
     int n = sipua_sdp_oa_offer(&oa, out, sizeof out);
     assert_true(n > 0);
@@ -726,7 +734,7 @@ static void test_3264_8_4_hold_and_unhold(void **state)
     assert_span(sdp_obj2->media[0].fmts[0], "0");
     const sipua_sdp *ans = parse_ok(SESSION_HEAD "m=audio 5004 RTP/AVP 0" CRLF "a=recvonly" CRLF);
     assert_rc(sipua_sdp_oa_take_answer(&oa, ans), 0, "hold answer");
-    assert_int_equal(oa.result.streams[0].direction, SIPUA_SDP_SENDONLY);
+    assert_int_equal(result_of(&oa)->streams[0].direction, SIPUA_SDP_SENDONLY);
 
     /* held, the peer re-offers sendrecv: we answer sendonly */
     answer_ok(SESSION_HEAD "m=audio 5004 RTP/AVP 0" CRLF);
@@ -784,7 +792,7 @@ static void test_3264_5_answer_checked_against_offer(void **state)
         if (cases[i].rc)
             assert_non_null(oa.reason);
     }
-    const sipua_sdp_stream *s = &oa.result.streams[0];
+    const sipua_sdp_stream *s = &result_of(&oa)->streams[0];
     assert_int_equal(s->pt, 120);
     assert_int_equal(s->telephone_event_pt, 101);
     assert_int_equal(s->rtcp_mux, 1);
@@ -826,13 +834,13 @@ static void test_delayed_offer_both_sides(void **state)
     assert_true(m > 0);
     assert_rc(sipua_sdp_parse(sdp_obj2, answer, (size_t)m), 0, "answer");
     assert_rc(sipua_sdp_oa_take_answer(&callee, sdp_obj2), 0, "take");
-    assert_int_equal(callee.result.streams[0].remote_port, 30000);
-    assert_string_equal(callee.result.streams[0].remote_address, "198.51.100.1");
-    assert_int_equal(caller.result.streams[0].remote_port, 40000);
-    assert_string_equal(caller.result.streams[0].codec, "PCMU");
-    assert_string_equal(callee.result.streams[0].codec, "PCMU");
-    assert_int_equal(callee.result.streams[0].telephone_event_pt, 101);
-    assert_int_equal(caller.result.streams[0].telephone_event_pt, 101);
+    assert_int_equal(result_of(&callee)->streams[0].remote_port, 30000);
+    assert_string_equal(result_of(&callee)->streams[0].remote_address, "198.51.100.1");
+    assert_int_equal(result_of(&caller)->streams[0].remote_port, 40000);
+    assert_string_equal(result_of(&caller)->streams[0].codec, "PCMU");
+    assert_string_equal(result_of(&callee)->streams[0].codec, "PCMU");
+    assert_int_equal(result_of(&callee)->streams[0].telephone_event_pt, 101);
+    assert_int_equal(result_of(&caller)->streams[0].telephone_event_pt, 101);
 }
 
 static void test_caps_and_arguments(void **state)
@@ -897,16 +905,50 @@ static void test_video_with_capabilities(void **state)
     start(&caps);
     /* h263-1998 is not ours: video refused, audio (recvonly) taken */
     answer_file("rfc4566-5.sdp");
-    assert_int_equal(oa.result.streams[0].direction, SIPUA_SDP_SENDONLY);
-    assert_false(oa.result.streams[1].active);
+    assert_int_equal(result_of(&oa)->streams[0].direction, SIPUA_SDP_SENDONLY);
+    assert_false(result_of(&oa)->streams[1].active);
     start(&caps);
     const sipua_sdp *a =
         answer_ok(SESSION_HEAD "m=audio 5 RTP/AVP 0" CRLF "m=video 6 RTP/AVP 100" CRLF
                                "a=rtpmap:100 vp8/90000" CRLF);
     assert_int_equal(a->media[1].port, 40002);
     assert_span(a->media[1].fmts[0], "100");
-    assert_true(oa.result.streams[1].active);
-    assert_string_equal(oa.result.streams[1].codec, "vp8");
+    assert_true(result_of(&oa)->streams[1].active);
+    assert_string_equal(result_of(&oa)->streams[1].codec, "vp8");
+}
+
+/* What an exchange leaves in the oa is small and bounded: the m= lines'
+ * strings share 256 octets, and an offer whose lines need more is bad
+ * rather than cut. */
+static void test_oa_keeps_its_lines_in_a_bounded_space(void **state)
+{
+    (void)state;
+    assert_true(sizeof(sipua_sdp_oa) <= 1024);
+    sipua_sdp_caps caps = audio_caps();
+    start(&caps);
+    static char text[4096];
+    int n = snprintf(text, sizeof text, "%s", SESSION_HEAD "m=audio 5 RTP/AVP 0" CRLF);
+    for (int i = 0; i < 15; i++)
+        n += snprintf(text + n, sizeof text - (size_t)n,
+                      "m=application%02d 9 TCP/MSRP-and-more-%02d *" CRLF, i, i);
+    const sipua_sdp *o = parse_ok(text);
+    assert_int_equal(o->media_count, 16);
+    assert_rc(sipua_sdp_oa_answer(&oa, o, out, sizeof out), SIPUA_EPARSE, "too long");
+    assert_non_null(strstr(oa.reason, "longer than sipua keeps"));
+    assert_int_equal(oa.state, SIPUA_SDP_OA_IDLE);
+    /* the same lines repeated take their room once */
+    n = snprintf(text, sizeof text, "%s", SESSION_HEAD "m=audio 5 RTP/AVP 0" CRLF);
+    for (int i = 0; i < 15; i++)
+        n +=
+            snprintf(text + n, sizeof text - (size_t)n, "m=application 9 TCP/MSRP-and-more *" CRLF);
+    o = parse_ok(text);
+    assert_true(sipua_sdp_oa_answer(&oa, o, out, sizeof out) > 0);
+    assert_int_equal(result_of(&oa)->stream_count, 16);
+    assert_string_equal(result_of(&oa)->streams[15].media, "application");
+    assert_true(sipua_sdp_oa_offer(&oa, out, sizeof out) > 0);
+    assert_rc(sipua_sdp_parse(sdp_obj2, out, strlen(out)), 0, "re-offer");
+    assert_int_equal(sdp_obj2->media_count, 16);
+    assert_span(sdp_obj2->media[15].proto, "TCP/MSRP-and-more");
 }
 
 int main(void)
@@ -934,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_delayed_offer_both_sides),
         cmocka_unit_test(test_caps_and_arguments),
         cmocka_unit_test(test_video_with_capabilities),
+        cmocka_unit_test(test_oa_keeps_its_lines_in_a_bounded_space),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
