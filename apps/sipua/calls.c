@@ -30,6 +30,8 @@ static const char *event_name(sipua_session_event_kind k)
     case SIPUA_SESSION_EV_CANCELED: return "canceled";
     case SIPUA_SESSION_EV_DTMF: return "dtmf";
     case SIPUA_SESSION_EV_RENEGOTIATED: return "renegotiated";
+    case SIPUA_SESSION_EV_REFERRED: return "referred";
+    case SIPUA_SESSION_EV_REFER_PROGRESS: return "refer_progress";
     }
     return "?";
 }

@@ -97,10 +97,22 @@ typedef enum sipua_session_event_kind {
      * answer). held_local and held_remote say whether the call is now on
      * hold. code is 200; or, when a re-INVITE or UPDATE of ours was
      * refused (300-699 but 491, 408 and 481), its status: nothing changed
-     * and the hold state is the old one. sipua's addition: API.md lists no such event (SIP.js
-     * reports it through its session description handler). A session refresh (RFC 4028) by UPDATE
-     * without SDP fires none; one by re-INVITE does, with the same hold state. */
-    SIPUA_SESSION_EV_RENEGOTIATED
+     * and the hold state is the old one. sipua's addition: API.md lists
+     * no such event (SIP.js reports it through its session description
+     * handler). A session refresh (RFC 4028) by UPDATE without SDP fires
+     * none; one by re-INVITE does, with the same hold state. */
+    SIPUA_SESSION_EV_RENEGOTIATED,
+    /* The peer asks us to call someone (REFER, RFC 3515): refer_to is the
+     * target. Decide in the callback with sipua_session_refer_accept() or
+     * sipua_session_refer_reject(); deciding nothing accepts. */
+    SIPUA_SESSION_EV_REFERRED,
+    /* How a REFER of ours goes: first the REFER's own final response
+     * (code 202, or the failure, or 408 when none came), then one per
+     * NOTIFY the peer sends (code: the status line of its message/sipfrag
+     * body, the transfer call's progress). refer_final marks the last:
+     * the transfer's outcome, a success when its code is 2xx. sipua's
+     * name for SIP.js's referral progress; API.md's refer_progress. */
+    SIPUA_SESSION_EV_REFER_PROGRESS
 } sipua_session_event_kind;
 
 typedef struct sipua_session_event {
@@ -110,14 +122,17 @@ typedef struct sipua_session_event {
      * CANCEL; terminated by the peer: the BYE; dtmf received: the INFO), or
      * NULL (a timeout, an event caused by our own call) */
     const sipua_msg *msg;
-    int code;          /* the status code sent or received, 0 when none */
-    sipua_cause cause; /* final events */
-    int by_peer;       /* terminated: 1 when the peer sent the BYE */
-    char tone;         /* dtmf: '0'-'9', 'A'-'D', '#', '*' */
-    int duration_ms;   /* dtmf: the tone's duration (received: 0 when the INFO gives none) */
-    int received;      /* dtmf: 1 received, 0 sent */
-    int held_local;    /* renegotiated: we hold the peer (our streams sendonly or inactive) */
-    int held_remote;   /* renegotiated: the peer holds us (its streams sendonly or inactive) */
+    int code;           /* the status code sent or received, 0 when none */
+    sipua_cause cause;  /* final events */
+    int by_peer;        /* terminated: 1 when the peer sent the BYE */
+    char tone;          /* dtmf: '0'-'9', 'A'-'D', '#', '*' */
+    int duration_ms;    /* dtmf: the tone's duration (received: 0 when the INFO gives none) */
+    int received;       /* dtmf: 1 received, 0 sent */
+    int held_local;     /* renegotiated: we hold the peer (our streams sendonly or inactive) */
+    int held_remote;    /* renegotiated: the peer holds us (its streams sendonly or inactive) */
+    sipua_str refer_to; /* referred: the Refer-To URI as written (URI headers such as Replaces
+                           included, escaped) */
+    int refer_final;    /* refer_progress: 1 for the last one */
 } sipua_session_event;
 
 typedef void (*sipua_session_cb)(sipua_session *s, const sipua_session_event *ev, void *user);
@@ -338,6 +353,102 @@ SIPUA_EXTERN int sipua_session_is_held_remote(const sipua_session *s);
  * re-INVITE or UPDATE answered 2xx restarts the timer. The interval in
  * force (seconds), 0 when none: */
 SIPUA_EXTERN uint32_t sipua_session_expires(const sipua_session *s);
+
+/* ------------------------------------------------------------------ */
+/* Transfer (REFER, RFC 3515; Replaces, RFC 3891)                      */
+
+typedef struct sipua_refer_opts {
+    uint32_t version; /* set by _init */
+    /* "Name: value" lines for the REFER, at most 4 */
+    const char *const *extra_headers;
+    size_t n_extra_headers;
+    /* Attended transfer (RFC 5589 7): another established session of ours,
+     * with the transfer target, that the new call is to replace. Refer-To
+     * then carries Replaces (RFC 3891) naming that session's dialog, and,
+     * when `target` is empty, that session's remote target (the URI that
+     * reaches the very UA holding the dialog). NULL: a blind transfer. */
+    sipua_session *replaces;
+} sipua_refer_opts;
+
+#define SIPUA_REFER_OPTS_VERSION 1u
+
+SIPUA_EXTERN void sipua_refer_opts_init(sipua_refer_opts *opts);
+
+/* Asks the peer to call `target` (a SIP or SIPS URI): REFER with Refer-To
+ * and Referred-By (RFC 3892, our identity) on an established session. The
+ * session itself goes on: the application usually ends it (bye) once a
+ * refer_progress event with refer_final and a 2xx code reports the
+ * transfer done. A final NOTIFY that does not come within 180 s after the
+ * REFER was accepted ends the wait with refer_progress code 408.
+ * Returns 0, SIPUA_EINVAL (NULL, a target that is not a SIP or SIPS URI,
+ * a bad extra header or opts version, opts->replaces that is this session
+ * or not established), SIPUA_ESTATE (not established, or a REFER of ours
+ * is still in progress), or the send's error. */
+SIPUA_EXTERN int sipua_session_refer(sipua_session *s, sipua_str target,
+                                     const sipua_refer_opts *opts, sipua_time now);
+
+/* Only from the callback of a referred event, for its REFER:
+ *
+ * accept answers 202, calls the target with a new outgoing session (its
+ * events go to cb with user; *out is the caller's reference, may be NULL
+ * to leave the session to sipua) and reports its progress to the peer by
+ * NOTIFY (message/sipfrag: 100 Trying at once, 180/183 as they come, then
+ * the final status, Subscription-State terminated). The new INVITE goes
+ * to the Refer-To URI without its headers, carries the Replaces and
+ * Referred-By the REFER asks for, and our identity in this session as
+ * From; it goes to the URI's host when that is a literal address, else
+ * through this session's next hop (the proxy, or the peer).
+ *
+ * reject answers the REFER with status_code (400..699; 0 means 603
+ * Decline).
+ *
+ * Deciding nothing in the callback accepts, as accept(s, the session's
+ * own cb and user, ..., NULL) would. Both return 0, SIPUA_EINVAL (bad
+ * status code), SIPUA_ESTATE (no referred event in progress, or already
+ * decided), or the new INVITE's error (then the REFER is answered 503). */
+SIPUA_EXTERN int sipua_session_refer_accept(sipua_session *s, sipua_session_cb cb, void *user,
+                                            sipua_time now, sipua_session **out);
+SIPUA_EXTERN int sipua_session_refer_reject(sipua_session *s, int status_code, sipua_time now);
+
+/* An incoming session whose INVITE carried Replaces (RFC 3891): the
+ * session it replaces, else NULL. The INVITE is answered 481 when the
+ * dialog it names is not one of ours (or an early one we answer), 486
+ * when it is confirmed and early-only was asked, 603 when it has ended.
+ * Once the new session is accepted, the replaced one ends: BYE when it was
+ * established, CANCEL when it was an outgoing call still ringing. Borrowed:
+ * valid while the new session is. */
+SIPUA_EXTERN sipua_session *sipua_session_replaces(const sipua_session *s);
+
+/* ------------------------------------------------------------------ */
+/* Other requests within the session                                   */
+
+/* The final response to a request of sipua_session_send_request(): code
+ * and message, or code 408 and msg NULL when none came in time, 503 and
+ * NULL for a transport error (RFC 3261 8.1.3.1). */
+typedef void (*sipua_request_cb)(sipua_session *s, int code, const sipua_msg *resp, void *user);
+
+typedef struct sipua_request_opts {
+    uint32_t version;                 /* set by _init */
+    const char *const *extra_headers; /* "Name: value" lines, at most 6 */
+    size_t n_extra_headers;
+    sipua_str body;      /* needs a Content-Type extra header */
+    sipua_request_cb cb; /* may be NULL */
+    void *user;
+} sipua_request_opts;
+
+#define SIPUA_REQUEST_OPTS_VERSION 1u
+
+SIPUA_EXTERN void sipua_request_opts_init(sipua_request_opts *opts);
+
+/* Any other request within the session's dialog (MESSAGE, INFO, OPTIONS,
+ * NOTIFY, an extension method), in its own client transaction, on a
+ * confirmed dialog. Returns 0, SIPUA_EINVAL (NULL, a method that is not
+ * a token, INVITE, ACK, CANCEL, PRACK, BYE, UPDATE, REFER or REGISTER:
+ * they have their own calls; a bad extra header, a body without
+ * Content-Type), SIPUA_ESTATE (no confirmed dialog), or the send's
+ * error. */
+SIPUA_EXTERN int sipua_session_send_request(sipua_session *s, sipua_str method,
+                                            const sipua_request_opts *opts, sipua_time now);
 
 /* Attributes. */
 SIPUA_EXTERN sipua_time sipua_session_start_time(const sipua_session *s);

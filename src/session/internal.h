@@ -24,7 +24,13 @@ typedef struct sipua__sreq {
     sipua__owner owner;
     sipua_session *s;
     sipua_method method;
+    /* sipua_session_send_request(): the application's callback */
+    int generic;
+    sipua_request_cb cb;
+    void *cb_user;
 } sipua__sreq;
+
+typedef struct sipua__referral sipua__referral;
 
 /* One entry of the DTMF queue: a tone, or ',' for a pause. */
 typedef struct sipua__dtmf_item {
@@ -145,6 +151,19 @@ struct sipua_session {
     uint32_t se_asked;    /* the Session-Expires our INVITE asks for */
     int se_retried;       /* our INVITE was retried after a 422 */
     sipua__timer t_se;
+
+    /* transfer (refer.c) */
+    sipua__sreq *refer_req;    /* our REFER, until its final response */
+    int refer_sub;             /* our REFER was accepted: its final NOTIFY is awaited */
+    sipua__timer t_refer;      /* how long we wait for it */
+    sipua__referral *referral; /* the peer's REFER we act on, until its last NOTIFY */
+    sipua__referral *deciding; /* the one whose referred event is in progress */
+    sipua_session *replaces;   /* incoming with Replaces: the session it replaces */
+    int generic_reqs;          /* requests of sipua_session_send_request() in progress */
+    /* the session layer watching a session's events: a referral, the call
+     * it started */
+    void (*observer)(sipua_session *s, const sipua_session_event *ev, void *user);
+    void *observer_user;
 };
 
 /* What a re-INVITE or UPDATE of ours is for. */
@@ -188,7 +207,7 @@ static inline sipua_str sipua__cstr(const char *c)
 
 /* Methods we take within a session: Allow in our INVITEs, 1xx/2xx and
  * 405s. */
-#define SIPUA__SESSION_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE"
+#define SIPUA__SESSION_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, NOTIFY"
 
 /* Emits an event (a final one once; the final one stops the timers and
  * drops the tones still queued). */
@@ -201,6 +220,14 @@ void sipua__session_maybe_finished(sipua_session *s);
  * *out (may be NULL) is its sreq. 0 or an error. */
 int sipua__session_send_in_dialog(sipua_session *s, sipua_method method, const char *const *extra,
                                   size_t nextra, sipua_str body, sipua__sreq **out);
+/* The same for any method: method_name when method is
+ * SIPUA_METHOD_OTHER. */
+int sipua__session_send_in_dialog_named(sipua_session *s, sipua_method method,
+                                        sipua_str method_name, const char *const *extra,
+                                        size_t nextra, sipua_str body, sipua__sreq **out);
+/* Where a request to this URI goes: its literal address (host, port,
+ * transport parameter), else the session's own next hop. */
+void sipua__session_next_hop(const sipua_session *s, sipua_str uri, sipua_endpoint *ep);
 /* A response on a non-INVITE server transaction, `extra` whole header
  * lines (CRLFs included) or NULL. */
 void sipua__session_respond_simple(sipua_session *s, sipua__txn *st, const sipua_msg *req, int code,
@@ -248,6 +275,35 @@ int sipua__prack_client_provisional(sipua_session *s, sipua__dialog *d, const si
 int sipua__prack_client_2xx_sdp_differs(const sipua_session *s, const sipua_msg *resp);
 /* The session ends: the memory prack.c keeps. */
 void sipua__prack_release(sipua_session *s);
+
+/* refer.c */
+void sipua__refer_init(sipua_session *s);
+/* A REFER, resp. a NOTIFY, within the session's dialog: answered here. */
+void sipua__refer_on_request(sipua_session *s, sipua__txn *st, const sipua_msg *req);
+void sipua__refer_on_notify(sipua_session *s, sipua__txn *st, const sipua_msg *req);
+/* The final response to a REFER or NOTIFY of ours (code; 408 or 503 and
+ * resp NULL when none came). */
+void sipua__refer_on_done(sipua_session *s, sipua__sreq *q, int code, const sipua_msg *resp);
+/* 1 while transfer work keeps the dialog (a REFER or NOTIFY in flight, a
+ * final NOTIFY awaited or still to send). */
+int sipua__refer_busy(const sipua_session *s);
+/* An incoming INVITE: checks its Replaces (RFC 3891 3). 0 (none, or
+ * *replaced set to a session of ours, referenced), or the status to answer
+ * with (400, 481, 486, 603). */
+int sipua__replaces_check(const sipua__session_host *host, const sipua_msg *invite,
+                          sipua_session **replaced);
+/* The session (incoming, with Replaces) was accepted: the replaced one
+ * ends. */
+void sipua__replaces_done(sipua_session *s);
+/* The final response to a request of sipua_session_send_request() (code;
+ * 408 or 503 and resp NULL when none came): 1 when q was one. */
+int sipua__refer_generic_done(sipua_session *s, sipua__sreq *q, int code, const sipua_msg *resp);
+/* The NOTIFY of the session's referral in flight, or NULL. */
+sipua__sreq *sipua__refer_notify_of(const sipua_session *s);
+/* The UA is going away: a referral in progress is dropped. */
+void sipua__refer_detach(sipua_session *s);
+/* The last reference goes: what refer.c keeps. */
+void sipua__refer_release(sipua_session *s);
 
 /* dtmf.c */
 void sipua__dtmf_init(sipua_session *s);

@@ -558,6 +558,7 @@ int sipua__timer_client_422(sipua_session *s, const sipua_msg *resp)
         sipua__session_free(s, buf);
         return 0;
     }
+    memset(q, 0, sizeof *q);
     q->owner.kind = SIPUA__OWNER_SESSION;
     q->s = sipua_session_ref(s);
     q->method = SIPUA_METHOD_INVITE;

@@ -165,6 +165,7 @@ static sipua_session *session_new(const sipua__session_host *host, uint64_t id, 
     sipua__prack_init(s);
     sipua__dtmf_init(s);
     sipua__reinvite_init(s);
+    sipua__refer_init(s);
     s->id = id;
     s->host = *host;
     s->alloc = *host->alloc;
@@ -194,6 +195,7 @@ static void timers_stop(sipua_session *s)
     sipua__timer_cancel(s->host.timers, &s->t_rel);
     sipua__timer_cancel(s->host.timers, &s->t_dtmf);
     sipua__reinvite_stop(s);
+    sipua__timer_cancel(s->host.timers, &s->t_refer);
 }
 
 /* What the session holds in the UA (its dialogs, its timers), given back
@@ -233,6 +235,7 @@ void sipua_session_unref(sipua_session *s)
     sipua__shared_caps_unref(s->caps);
     sipua__prack_release(s);
     sipua__reinvite_release(s);
+    sipua__refer_release(s);
     sipua__session_free(s, s);
 }
 
@@ -241,6 +244,7 @@ void sipua__session_detach(sipua_session *s)
     if (!s)
         return;
     timers_stop(s);
+    sipua__refer_detach(s);
     s->detached = 1;
     s->dialog = NULL; /* the dialog table frees it */
     s->invite_txn = NULL;
@@ -259,7 +263,8 @@ void sipua__session_maybe_finished(sipua_session *s)
 {
     if (s->finished || !s->final_given || s->detached)
         return;
-    if (s->invite_req || s->bye_req || s->info_req || sipua__timer_armed(&s->t_2xx))
+    if (s->invite_req || s->bye_req || s->info_req || sipua__timer_armed(&s->t_2xx) ||
+        sipua__refer_busy(s))
         return;
     s->finished = 1;
     s->host.finished(s->host.ctx, s);
@@ -286,17 +291,21 @@ void sipua__session_emit(sipua_session *s, sipua_session_event_kind kind, const 
     }
     if (kind == SIPUA_SESSION_EV_ACCEPTED && !s->start)
         s->start = sipua__session_now(s);
-    if (s->cb && !s->detached) {
-        sipua_session_event ev = {
-            .kind = kind, .msg = msg, .code = code, .cause = cause, .by_peer = by_peer};
-        if (kind == SIPUA_SESSION_EV_RENEGOTIATED) {
-            ev.held_local = s->held_local;
-            ev.held_remote = s->held_remote;
-        }
-        sipua_session_ref(s);
-        s->cb(s, &ev, s->user);
-        sipua_session_unref(s);
+    sipua_session_event ev = {
+        .kind = kind, .msg = msg, .code = code, .cause = cause, .by_peer = by_peer};
+    if (kind == SIPUA_SESSION_EV_RENEGOTIATED) {
+        ev.held_local = s->held_local;
+        ev.held_remote = s->held_remote;
     }
+    sipua_session_ref(s);
+    if (s->observer && !s->detached)
+        s->observer(s, &ev, s->observer_user);
+    if (s->cb && !s->detached)
+        s->cb(s, &ev, s->user);
+    /* a call that replaces another (RFC 3891) is answered: the other ends */
+    if (kind == SIPUA_SESSION_EV_ACCEPTED && s->replaces)
+        sipua__replaces_done(s);
+    sipua_session_unref(s);
     if (final)
         sipua__session_maybe_finished(s);
 }
@@ -483,11 +492,20 @@ void sipua__session_contact(const sipua_session *s, sipua_transport t, char *out
 int sipua__session_send_in_dialog(sipua_session *s, sipua_method method, const char *const *extra,
                                   size_t nextra, sipua_str body, sipua__sreq **out)
 {
+    return sipua__session_send_in_dialog_named(s, method, (sipua_str){NULL, 0}, extra, nextra, body,
+                                               out);
+}
+
+int sipua__session_send_in_dialog_named(sipua_session *s, sipua_method method,
+                                        sipua_str method_name, const char *const *extra,
+                                        size_t nextra, sipua_str body, sipua__sreq **out)
+{
     if (!s->dialog)
         return SIPUA_ESTATE;
     sipua__dialog_request r;
     sipua__dialog_request_init(&r);
     r.method = method;
+    r.method_name = method_name;
     char via[128], branch[40], contact[160];
     sipua_str nh;
     /* the next hop first: the Via names its transport */
@@ -527,6 +545,7 @@ int sipua__session_send_in_dialog(sipua_session *s, sipua_method method, const c
     sipua__sreq *q = sipua__session_alloc(s, sizeof *q);
     if (!q)
         return SIPUA_ENOMEM;
+    memset(q, 0, sizeof *q);
     q->owner.kind = SIPUA__OWNER_SESSION;
     q->s = sipua_session_ref(s);
     q->method = method;
@@ -636,8 +655,8 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
     sipua_builder_header(&b, SIPUA_STR("Contact"), sipua__cstr(contact));
     sipua_builder_header(&b, SIPUA_STR("Allow"), SIPUA_STR(SIPUA__SESSION_ALLOW));
     /* RFC 3262 4: we take reliable provisional responses; RFC 4028 7.1:
-     * session timers */
-    sipua_builder_header(&b, SIPUA_STR("Supported"), SIPUA_STR("100rel, timer"));
+     * session timers; RFC 3891: Replaces */
+    sipua_builder_header(&b, SIPUA_STR("Supported"), SIPUA_STR("100rel, timer, replaces"));
     snprintf(line, sizeof line, "%u", SIPUA__SESSION_EXPIRES);
     sipua_builder_header(&b, SIPUA_STR("Session-Expires"), sipua__cstr(line));
     if (opts->anonymous)
@@ -657,6 +676,7 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
         sipua_session_unref(s);
         return SIPUA_ENOMEM;
     }
+    memset(q, 0, sizeof *q);
     q->owner.kind = SIPUA__OWNER_SESSION;
     q->s = sipua_session_ref(s);
     q->method = SIPUA_METHOD_INVITE;
@@ -703,6 +723,7 @@ static int send_cancel(sipua_session *s)
     sipua__sreq *q = sipua__session_alloc(s, sizeof *q);
     if (!q)
         return SIPUA_ENOMEM;
+    memset(q, 0, sizeof *q);
     q->owner.kind = SIPUA__OWNER_SESSION;
     q->s = sipua_session_ref(s);
     q->method = SIPUA_METHOD_CANCEL;
@@ -867,6 +888,8 @@ void sipua__session_on_response(sipua__txn *ct, const sipua_msg *resp)
     if (s->detached)
         return;
     int code = sipua_msg_status(resp);
+    if (sipua__refer_generic_done(s, q, code, resp))
+        return;
     if ((q->method == SIPUA_METHOD_INVITE && q != s->invite_req) ||
         q->method == SIPUA_METHOD_UPDATE) {
         sipua__reinvite_on_response(s, q, resp);
@@ -874,6 +897,8 @@ void sipua__session_on_response(sipua__txn *ct, const sipua_msg *resp)
     }
     switch (q->method) {
     case SIPUA_METHOD_INVITE: client_invite_response(s, resp); break;
+    case SIPUA_METHOD_REFER:
+    case SIPUA_METHOD_NOTIFY: sipua__refer_on_done(s, q, code, resp); break;
     case SIPUA_METHOD_BYE:
         if (code >= 200) {
             if (s->dialog)
@@ -898,9 +923,14 @@ static void request_failed(sipua__txn *t, sipua_cause cause)
     if (q->s->detached)
         return;
     sipua_session *s = q->s;
+    int code = cause == SIPUA_CAUSE_REQUEST_TIMEOUT ? 408 : 503; /* RFC 3261 8.1.3.1 */
+    if (sipua__refer_generic_done(s, q, code, NULL))
+        return;
     if ((q->method == SIPUA_METHOD_INVITE && q != s->invite_req) ||
         q->method == SIPUA_METHOD_UPDATE) {
         sipua__reinvite_failed(s, q, cause);
+    } else if (q->method == SIPUA_METHOD_REFER || q->method == SIPUA_METHOD_NOTIFY) {
+        sipua__refer_on_done(s, q, code, NULL);
     } else if (q->method == SIPUA_METHOD_INVITE) {
         if (s->st == ST_ESTABLISHED)
             return;
@@ -955,6 +985,15 @@ void sipua__session_on_txn_terminated(sipua__txn *t)
         s->bye_req = NULL;
     if (s->reinv_req == q)
         s->reinv_req = NULL;
+    if (s->refer_req == q) {
+        /* ended without a final response reaching us */
+        sipua__refer_on_done(s, q, 408, NULL);
+        s->refer_req = NULL;
+    }
+    if (q->generic)
+        sipua__refer_generic_done(s, q, 408, NULL);
+    if (s->referral && q == sipua__refer_notify_of(s))
+        sipua__refer_on_done(s, q, 408, NULL);
     if (s->info_req == q) {
         /* ended without a final response reaching us (cannot happen: the
          * timeout comes first); the queue stops */
@@ -1085,6 +1124,19 @@ sipua_session *sipua__session_incoming(const sipua__session_host *host, uint64_t
     sipua__txn_set_user(st, sipua_session_ref(s)); /* the transaction's reference */
     s->peer_100rel = sipua_msg_has_option(s->invite, SIPUA_HDR_SUPPORTED, "100rel") ||
                      sipua_msg_has_option(s->invite, SIPUA_HDR_REQUIRE, "100rel");
+    int rc = sipua__replaces_check(host, s->invite, &s->replaces);
+    if (rc) {
+        sipua__session_send_invite_response(s, rc,
+                                            rc == 481 ? "Call/Transaction Does Not Exist (Replaces)"
+                                            : rc == 486 ? "Busy Here (Replaces: early-only)"
+                                            : rc == 603 ? "Decline (Replaces: the dialog has ended)"
+                                                        : "Bad Request (malformed Replaces)",
+                                            NULL, 0, NULL, (sipua_str){NULL, 0});
+        s->final_given = 1;
+        s->st = ST_ENDED;
+        sipua_session_unref(s);
+        return NULL;
+    }
     int ps = sipua__session_parse_sdp(s, s->invite);
     s->offer_in_invite = ps == 0;
     if (ps >= 0 && sipua__timer_server_check(s)) {
@@ -1414,11 +1466,13 @@ void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg
     case SIPUA_METHOD_INVITE:
     case SIPUA_METHOD_UPDATE: sipua__reinvite_on_request(s, st, req); break;
     case SIPUA_METHOD_INFO: sipua__dtmf_on_info(s, st, req); break;
+    case SIPUA_METHOD_REFER: sipua__refer_on_request(s, st, req); break;
+    case SIPUA_METHOD_NOTIFY: sipua__refer_on_notify(s, st, req); break;
     case SIPUA_METHOD_OPTIONS:
         sipua__session_respond_simple(s, st, req, 200, "OK",
                                       "Allow: " SIPUA__SESSION_ALLOW "\r\n"
                                       "Accept: application/sdp, application/dtmf-relay\r\n"
-                                      "Supported: 100rel, timer\r\n");
+                                      "Supported: 100rel, timer, replaces\r\n");
         break;
     default:
         sipua__session_respond_simple(s, st, req, 405, "Method Not Allowed",

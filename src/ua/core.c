@@ -66,17 +66,19 @@ struct sipua_ua {
     int server_ok; /* the Server header (user_agent) parses whole */
 };
 
-#define ALLOW_VALUE "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE"
+#define ALLOW_VALUE "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, NOTIFY"
 static const char allow_value[] = ALLOW_VALUE;
 /* The 200 to an OPTIONS: what the core serves. */
-static const char options_headers[] = "Allow: " ALLOW_VALUE "\r\nAccept: application/sdp\r\n"
-                                      "Accept-Language: en\r\nSupported: 100rel, timer\r\n";
+static const char options_headers[] =
+    "Allow: " ALLOW_VALUE "\r\nAccept: application/sdp\r\n"
+    "Accept-Language: en\r\nSupported: 100rel, timer, replaces\r\n";
 
 /* Methods the core serves: the others it knows get 405. */
 #define SERVED                                                                                     \
     ((1u << SIPUA_METHOD_OPTIONS) | (1u << SIPUA_METHOD_CANCEL) | (1u << SIPUA_METHOD_ACK) |       \
      (1u << SIPUA_METHOD_INVITE) | (1u << SIPUA_METHOD_BYE) | (1u << SIPUA_METHOD_INFO) |          \
-     (1u << SIPUA_METHOD_PRACK) | (1u << SIPUA_METHOD_UPDATE))
+     (1u << SIPUA_METHOD_PRACK) | (1u << SIPUA_METHOD_UPDATE) | (1u << SIPUA_METHOD_REFER) |       \
+     (1u << SIPUA_METHOD_NOTIFY))
 
 /* ------------------------------------------------------------------ */
 /* Small things                                                        */
@@ -531,15 +533,16 @@ static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const si
         return;
     }
     /* 100rel: the sessions send and take reliable provisionals (RFC
-     * 3262); timer: session timers (RFC 4028); bodies: SDP, and DTMF in
-     * INFO */
-    static const char *const supported[] = {"100rel", "timer"};
-    static const char *const types[] = {"application/sdp", "application/dtmf-relay"};
+     * 3262); timer: session timers (RFC 4028); replaces: RFC 3891; bodies:
+     * SDP, DTMF in INFO, message/sipfrag in NOTIFY (RFC 3515) */
+    static const char *const supported[] = {"100rel", "timer", "replaces"};
+    static const char *const types[] = {"application/sdp", "application/dtmf-relay",
+                                        "message/sipfrag"};
     sipua__uas_policy pol = {.allowed_methods = SERVED,
                              .supported = supported,
-                             .nsupported = 2,
+                             .nsupported = 3,
                              .accepted_types = types,
-                             .naccepted = 2};
+                             .naccepted = 3};
     sipua__verdict v;
     sipua__uas_inspect(m, 1, &pol, &v);
     char extra[512];

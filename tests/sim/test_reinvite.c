@@ -273,7 +273,7 @@ static void test_4028_refresh_at_half_interval(void **state)
     a_calls_b(w);
     int inv = nth(w, w->a.sent, w->a.nsent, 0, SIPUA_METHOD_INVITE, 0, NULL);
     assert_true(str_is(header(w, &w->a.sent[inv], "Session-Expires"), "1800"));
-    assert_true(str_is(header(w, &w->a.sent[inv], "Supported"), "100rel, timer"));
+    assert_true(str_is(header(w, &w->a.sent[inv], "Supported"), "100rel, timer, replaces"));
     int ok = nth(w, w->b.sent, w->b.nsent, 200, SIPUA_METHOD_INVITE, 0, NULL);
     assert_true(str_is(header(w, &w->b.sent[ok], "Session-Expires"), "1800;refresher=uac"));
     assert_true(str_is(header(w, &w->b.sent[ok], "Require"), "timer"));

@@ -149,7 +149,8 @@ static void test_options_is_answered_200_with_allow_accept_supported(void **stat
     const sipua_msg *m = last_sent(f);
     assert_int_equal(sipua_msg_status(m), 200);
     assert_true(
-        sipua_str_eq(value(m, "Allow"), "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE"));
+        sipua_str_eq(value(m, "Allow"),
+                     "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, NOTIFY"));
     assert_true(sipua_str_eq(value(m, "Accept"), "application/sdp"));
     assert_non_null(sipua_msg_find_name(m, "Supported"));
     /* RFC 3581: received and rport from the source; both Vias, in order */
@@ -194,12 +195,14 @@ static void test_methods_not_served_get_405_or_501_with_allow(void **state)
     const sipua_msg *m = last_sent(f);
     assert_int_equal(sipua_msg_status(m), 405);
     assert_true(
-        sipua_str_eq(value(m, "Allow"), "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE"));
+        sipua_str_eq(value(m, "Allow"),
+                     "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, NOTIFY"));
     feed(f, request("FOOBAR", "", ""), T0);
     m = last_sent(f);
     assert_int_equal(sipua_msg_status(m), 501);
     assert_true(
-        sipua_str_eq(value(m, "Allow"), "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE"));
+        sipua_str_eq(value(m, "Allow"),
+                     "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, NOTIFY"));
     feed(f, request("CANCEL", "", ""), T0);
     assert_int_equal(sipua_msg_status(last_sent(f)), 481);
     /* BYE and INFO outside any dialog */
