@@ -13,6 +13,7 @@ static void answer_usage(FILE *out)
 {
     fputs("usage: sipua answer [--listen SPEC]... [--mode accept|preaccept|reject[=CODE]|ring]\n"
           "                    [--ring S] [--calls N] [--hangup-after S] [--hold-after S]\n"
+          "                    [--refer URI [--refer-after S]]\n"
           "                    [--cert FILE --key FILE] [--json] [--ladder]\n"
           "\n"
           "Answers incoming calls and prints their events as they come.\n"
@@ -31,6 +32,12 @@ static void answer_usage(FILE *out)
           "                    hangs up)\n"
           "  --hold-after S    put the caller on hold (re-INVITE, sendonly) S seconds\n"
           "                    after answering\n"
+          "  --refer URI       once a call is answered, transfer the caller to URI\n"
+          "                    (REFER, RFC 3515), and hang up when the transfer is done\n"
+          "  --refer-after S   wait S seconds after answering before the REFER\n"
+          "                    (default 0)\n"
+          "  A REFER from a caller is accepted: the call to its target counts as one\n"
+          "  more call.\n"
           "  --cert, --key     certificate and key for tls and wss listeners\n"
           "  --json            one JSON object per event on stdout\n"
           "  --quiet           print only the listening addresses and the summary\n"
@@ -49,6 +56,8 @@ typedef struct answer_run {
     mode m;
     int reject_code;
     double ring, hangup_after, hold_after; /* < 0: not asked */
+    const char *refer;
+    double refer_after;
     unsigned long calls_wanted, calls_ended;
     struct live_call **live; /* the calls in progress */
     size_t nlive, caplive;
@@ -123,6 +132,25 @@ static void do_hold(sipua_io *io, void *arg)
     action_done(a);
 }
 
+static void do_refer(sipua_io *io, void *arg)
+{
+    action *a = arg;
+    answer_run *r = a->r;
+    if (sipua_session_is_established(a->s)) {
+        calls_note(&r->out, a->s, sipua_io_now(io), "refer", r->refer);
+        int e = sipua_session_refer(a->s, (sipua_str){r->refer, strlen(r->refer)}, NULL,
+                                    sipua_io_now(io));
+        if (e) {
+            fprintf(stderr, "sipua answer: cannot transfer to %s: %s\n", r->refer,
+                    sipua_strerror(e));
+            sipua_session_terminate(a->s, sipua_io_now(io));
+        }
+    }
+    action_done(a);
+}
+
+static live_call *track(answer_run *r, sipua_session *s);
+
 static void stop_soon(sipua_io *io, void *arg)
 {
     (void)arg;
@@ -146,7 +174,36 @@ static void on_session(sipua_session *s, const sipua_session_event *ev, void *us
             if (a)
                 sipua_io_after(r->io, (uint64_t)(r->hold_after * 1000), do_hold, a);
         }
+        if (r->refer && sipua_session_direction(s) == SIPUA_DIRECTION_INCOMING) {
+            action *a = action_new(r, s);
+            if (a)
+                sipua_io_after(r->io, (uint64_t)(r->refer_after * 1000), do_refer, a);
+        }
         break;
+    case SIPUA_SESSION_EV_REFER_PROGRESS:
+        /* the transfer is done, or failed: our part of the call ends */
+        if (ev->refer_final && !sipua_session_is_ended(s)) {
+            calls_note(&r->out, s, sipua_io_now(r->io), "hangup",
+                       ev->code < 300 ? "transferred" : NULL);
+            sipua_session_terminate(s, sipua_io_now(r->io));
+        }
+        break;
+    case SIPUA_SESSION_EV_REFERRED: {
+        /* the caller transfers us: we call the target, one more call */
+        live_call *nc = track(r, NULL);
+        sipua_session *next = NULL;
+        if (!nc || sipua_session_refer_accept(s, on_session, nc, sipua_io_now(r->io), &next)) {
+            if (nc)
+                forget(nc);
+            sipua_session_refer_reject(s, 0, sipua_io_now(r->io));
+            break;
+        }
+        nc->s = next;
+        char what[600];
+        snprintf(what, sizeof what, "%.*s (transferred)", (int)ev->refer_to.len, ev->refer_to.p);
+        calls_note(&r->out, next, sipua_io_now(r->io), "invite", what);
+        break;
+    }
     case SIPUA_SESSION_EV_TERMINATED:
     case SIPUA_SESSION_EV_FAILED:
     case SIPUA_SESSION_EV_CANCELED:
@@ -162,13 +219,10 @@ static void on_session(sipua_session *s, const sipua_session_event *ev, void *us
     }
 }
 
-static void on_ua_event(void *user, const sipua_ua_event *ev)
+/* A new entry in the list of calls in progress, for session s (a
+ * reference is taken; NULL: set later). NULL when out of memory. */
+static live_call *track(answer_run *r, sipua_session *s)
 {
-    answer_run *r = user;
-    if (ev->type != SIPUA_UA_EV_INVITE)
-        return;
-    sipua_session *s = ev->session;
-    sipua_time now = sipua_io_now(r->io);
     live_call *lc = malloc(sizeof *lc);
     if (lc && r->nlive == r->caplive) {
         size_t cap = r->caplive ? 2 * r->caplive : 64;
@@ -180,16 +234,30 @@ static void on_ua_event(void *user, const sipua_ua_event *ev)
     }
     if (!lc || r->nlive == r->caplive) {
         free(lc);
+        return NULL;
+    }
+    lc->r = r;
+    lc->s = s ? sipua_session_ref(s) : NULL;
+    lc->index = r->nlive;
+    r->live[r->nlive++] = lc;
+    return lc;
+}
+
+static void on_ua_event(void *user, const sipua_ua_event *ev)
+{
+    answer_run *r = user;
+    if (ev->type != SIPUA_UA_EV_INVITE)
+        return;
+    sipua_session *s = ev->session;
+    sipua_time now = sipua_io_now(r->io);
+    live_call *lc = track(r, s);
+    if (!lc) {
         sipua_answer_opts o;
         sipua_answer_opts_init(&o);
         o.status_code = 503;
         sipua_session_reject(s, &o, now);
         return;
     }
-    lc->r = r;
-    lc->s = sipua_session_ref(s);
-    lc->index = r->nlive;
-    r->live[r->nlive++] = lc;
     sipua_session_set_callback(s, on_session, lc);
     char from[300];
     const sipua_nameaddr *id = sipua_session_remote_identity(s);
@@ -290,7 +358,8 @@ int cmd_answer(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = !strcmp(a, "--listen") || !strcmp(a, "--mode") || !strcmp(a, "--ring") ||
                     !strcmp(a, "--calls") || !strcmp(a, "--hangup-after") || !strcmp(a, "--cert") ||
-                    !strcmp(a, "--key") || !strcmp(a, "--hold-after");
+                    !strcmp(a, "--key") || !strcmp(a, "--hold-after") || !strcmp(a, "--refer") ||
+                    !strcmp(a, "--refer-after");
         if (takes && !v) {
             fprintf(stderr, "sipua answer: %s needs a value\n", a);
             return EXIT_USAGE;
@@ -341,6 +410,19 @@ int cmd_answer(int argc, char **argv)
                     v);
                 return EXIT_USAGE;
             }
+            i++;
+        } else if (!strcmp(a, "--refer")) {
+            sipua_uri ru;
+            if (sipua_uri_parse((sipua_str){v, strlen(v)}, &ru) != 0 ||
+                (ru.scheme_id != SIPUA_URI_SIP && ru.scheme_id != SIPUA_URI_SIPS)) {
+                fprintf(stderr, "sipua answer: --refer '%s' is not a sip: or sips: URI\n", v);
+                return EXIT_USAGE;
+            }
+            r.refer = v;
+            i++;
+        } else if (!strcmp(a, "--refer-after")) {
+            if (seconds_arg(a, v, &r.refer_after))
+                return EXIT_USAGE;
             i++;
         } else if (!strcmp(a, "--ring")) {
             if (seconds_arg(a, v, &r.ring))

@@ -17,7 +17,7 @@ static void call_usage(FILE *out)
           "                  [--dtmf TONES [--dtmf-duration MS] [--dtmf-gap MS]]\n"
           "                  [--hangup-after S] [--cancel-after S] [--listen SPEC]\n"
           "                  [--hold-after S] [--unhold-after S]\n"
-          "                  [--await-connection S]\n"
+          "                  [--await-connection S] [--refer URI [--refer-after S]]\n"
           "                  [--transport udp|tcp|tls|ws|wss] [--ca FILE] [--insecure]\n"
           "                  [--json] [--ladder]\n"
           "\n"
@@ -37,6 +37,9 @@ static void call_usage(FILE *out)
           "                    the call is answered\n"
           "  --unhold-after S  take it off hold (re-INVITE, sendrecv) S seconds after the\n"
           "                    call is answered\n"
+          "  --refer URI       once answered, transfer the callee to URI (REFER, RFC 3515);\n"
+          "                    when the transfer succeeds, hang up\n"
+          "  --refer-after S   wait S seconds after the answer before the REFER (default 0)\n"
           "  --listen SPEC     our address, TRANSPORT:HOST:PORT (default: a free UDP port)\n"
           "  --await-connection S  wait up to S seconds for a peer to connect to the\n"
           "                    stream listener (--listen tcp:, tls:, ws:, wss:), then call\n"
@@ -67,19 +70,60 @@ typedef struct call_run {
     const char *dtmf;
     sipua_dtmf_opts dtmf_opts;
     double await; /* < 0: call at once */
+    const char *refer;
+    double refer_after;
     int started;
-    sipua_session *s;
+    sipua_session *s;      /* the call: the first one, or the one a transfer made */
+    sipua_session *old[4]; /* calls we were transferred away from */
+    int nold;
     int answered, ended, ok;
+    int transfer_failed;
     int interrupted;
 } call_run;
 
+/* Something to do later to one call. */
+typedef struct call_action {
+    call_run *r;
+    sipua_session *s;
+} call_action;
+
+static void after(call_run *r, sipua_session *s, double secs, void (*fn)(sipua_io *, void *))
+{
+    call_action *a = malloc(sizeof *a);
+    if (!a)
+        return;
+    a->r = r;
+    a->s = sipua_session_ref(s);
+    sipua_io_after(r->io, (uint64_t)(secs * 1000), fn, a);
+}
+
 static void hangup_now(sipua_io *io, void *arg)
 {
-    call_run *r = arg;
-    if (r->s && !sipua_session_is_ended(r->s)) {
-        calls_note(&r->out, r->s, sipua_io_now(io), "hangup", NULL);
-        sipua_session_terminate(r->s, sipua_io_now(io));
+    call_action *a = arg;
+    if (!sipua_session_is_ended(a->s)) {
+        calls_note(&a->r->out, a->s, sipua_io_now(io), "hangup", NULL);
+        sipua_session_terminate(a->s, sipua_io_now(io));
     }
+    sipua_session_unref(a->s);
+    free(a);
+}
+
+static void refer_now(sipua_io *io, void *arg)
+{
+    call_action *a = arg;
+    call_run *r = a->r;
+    if (sipua_session_is_established(a->s)) {
+        calls_note(&r->out, a->s, sipua_io_now(io), "refer", r->refer);
+        int e = sipua_session_refer(a->s, (sipua_str){r->refer, strlen(r->refer)}, NULL,
+                                    sipua_io_now(io));
+        if (e) {
+            fprintf(stderr, "sipua call: cannot transfer to %s: %s\n", r->refer, sipua_strerror(e));
+            r->transfer_failed = 1;
+            sipua_session_terminate(a->s, sipua_io_now(io));
+        }
+    }
+    sipua_session_unref(a->s);
+    free(a);
 }
 
 /* hold or unhold: a re-INVITE, whose outcome the renegotiated event shows */
@@ -124,27 +168,63 @@ static void on_session(sipua_session *s, const sipua_session_event *ev, void *us
     call_run *r = user;
     sipua_time now = sipua_io_now(r->io);
     calls_event(&r->out, s, ev, now);
+    int current = s == r->s;
     switch (ev->kind) {
     case SIPUA_SESSION_EV_ACCEPTED:
+        if (!current)
+            break;
         r->answered = 1;
-        if (r->dtmf) {
+        if (r->dtmf && !r->nold) {
             int e = sipua_session_send_dtmf(s, r->dtmf, &r->dtmf_opts, now);
             if (e)
                 fprintf(stderr, "sipua call: cannot send DTMF: %s\n", sipua_strerror(e));
         }
+        if (r->refer && !r->nold)
+            after(r, s, r->refer_after, refer_now);
         if (r->hangup_after >= 0)
-            sipua_io_after(r->io, (uint64_t)(r->hangup_after * 1000), hangup_now, r);
+            after(r, s, r->hangup_after, hangup_now);
         if (r->hold_after >= 0)
             sipua_io_after(r->io, (uint64_t)(r->hold_after * 1000), hold_now, r);
         if (r->unhold_after >= 0)
             sipua_io_after(r->io, (uint64_t)(r->unhold_after * 1000), unhold_now, r);
         break;
+    case SIPUA_SESSION_EV_REFER_PROGRESS:
+        if (!ev->refer_final)
+            break;
+        if (ev->code >= 300)
+            r->transfer_failed = 1;
+        /* done, or not: either way our part ends */
+        if (!sipua_session_is_ended(s)) {
+            calls_note(&r->out, s, now, "hangup", ev->code < 300 ? "transferred" : NULL);
+            sipua_session_terminate(s, now);
+        }
+        break;
+    case SIPUA_SESSION_EV_REFERRED: {
+        /* the callee transfers us: the new call becomes ours to follow */
+        sipua_session *next = NULL;
+        if (!current || r->nold == 4 ||
+            sipua_session_refer_accept(s, on_session, r, now, &next) != 0) {
+            sipua_session_refer_reject(s, 0, now);
+            break;
+        }
+        r->old[r->nold++] = r->s;
+        r->s = next;
+        r->answered = 0;
+        char what[600];
+        snprintf(what, sizeof what, "%.*s (transferred)", (int)ev->refer_to.len, ev->refer_to.p);
+        calls_note(&r->out, next, now, "invite", what);
+        break;
+    }
     case SIPUA_SESSION_EV_TERMINATED:
     case SIPUA_SESSION_EV_FAILED:
     case SIPUA_SESSION_EV_CANCELED:
+        if (!current) {
+            calls_print_ladder(&r->out, s);
+            break;
+        }
         r->ended = 1;
         r->ok = ev->kind == SIPUA_SESSION_EV_TERMINATED && r->answered &&
-                (ev->cause == SIPUA_CAUSE_BYE);
+                (ev->cause == SIPUA_CAUSE_BYE) && !r->transfer_failed;
         calls_print_ladder(&r->out, s);
         /* a moment for the last messages (200 to a BYE, the ACK) */
         sipua_io_after(r->io, 200, stop_soon, r);
@@ -271,12 +351,12 @@ int cmd_call(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes = !strcmp(a, "--header") || !strcmp(a, "--hangup-after") ||
-                    !strcmp(a, "--hold-after") || !strcmp(a, "--unhold-after") ||
-                    !strcmp(a, "--await-connection") || !strcmp(a, "--dtmf") ||
-                    !strcmp(a, "--dtmf-duration") || !strcmp(a, "--dtmf-gap") ||
-                    !strcmp(a, "--cancel-after") || !strcmp(a, "--listen") ||
-                    !strcmp(a, "--transport") || !strcmp(a, "--ca");
+        int takes =
+            !strcmp(a, "--header") || !strcmp(a, "--hangup-after") || !strcmp(a, "--hold-after") ||
+            !strcmp(a, "--unhold-after") || !strcmp(a, "--await-connection") ||
+            !strcmp(a, "--dtmf") || !strcmp(a, "--dtmf-duration") || !strcmp(a, "--dtmf-gap") ||
+            !strcmp(a, "--cancel-after") || !strcmp(a, "--listen") || !strcmp(a, "--transport") ||
+            !strcmp(a, "--ca") || !strcmp(a, "--refer") || !strcmp(a, "--refer-after");
         if (takes && !v) {
             fprintf(stderr, "sipua call: %s needs a value\n", a);
             return EXIT_USAGE;
@@ -338,6 +418,19 @@ int cmd_call(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--await-connection")) {
             if (parse_seconds(a, v, &r.await))
+                return EXIT_USAGE;
+            i++;
+        } else if (!strcmp(a, "--refer")) {
+            sipua_uri ru;
+            if (sipua_uri_parse((sipua_str){v, strlen(v)}, &ru) != 0 ||
+                (ru.scheme_id != SIPUA_URI_SIP && ru.scheme_id != SIPUA_URI_SIPS)) {
+                fprintf(stderr, "sipua call: --refer '%s' is not a sip: or sips: URI\n", v);
+                return EXIT_USAGE;
+            }
+            r.refer = v;
+            i++;
+        } else if (!strcmp(a, "--refer-after")) {
+            if (parse_seconds(a, v, &r.refer_after))
                 return EXIT_USAGE;
             i++;
         } else if (!strcmp(a, "--cancel-after")) {
@@ -461,6 +554,8 @@ int cmd_call(int argc, char **argv)
     sipua_io_run(r.io);
     if (r.s)
         sipua_session_unref(r.s);
+    for (int i = 0; i < r.nold; i++)
+        sipua_session_unref(r.old[i]);
     sipua_io_free(r.io);
     calls_free(&r.out);
     g_run = NULL;

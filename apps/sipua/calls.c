@@ -109,6 +109,12 @@ void calls_event(calls *c, sipua_session *s, const sipua_session_event *ev, sipu
         if (ev->kind == SIPUA_SESSION_EV_RENEGOTIATED)
             printf(",\"held_local\":%s,\"held_remote\":%s", ev->held_local ? "true" : "false",
                    ev->held_remote ? "true" : "false");
+        if (ev->kind == SIPUA_SESSION_EV_REFERRED) {
+            fputs(",\"refer_to\":", stdout);
+            json_str(stdout, ev->refer_to.p, ev->refer_to.len);
+        }
+        if (ev->kind == SIPUA_SESSION_EV_REFER_PROGRESS)
+            printf(",\"final\":%s", ev->refer_final ? "true" : "false");
         fputs("}\n", stdout);
         fflush(stdout);
         return;
@@ -142,6 +148,13 @@ void calls_event(calls *c, sipua_session *s, const sipua_session_event *ev, sipu
                        : ev->held_local                  ? "held by us"
                        : ev->held_remote                 ? "held by the peer"
                                                          : "active");
+        break;
+    case SIPUA_SESSION_EV_REFERRED:
+        printf(" to %.*s", (int)ev->refer_to.len, ev->refer_to.p);
+        break;
+    case SIPUA_SESSION_EV_REFER_PROGRESS:
+        if (ev->refer_final)
+            printf(" (the transfer %s)", ev->code < 300 ? "succeeded" : "failed");
         break;
     default: break;
     }

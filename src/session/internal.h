@@ -225,9 +225,6 @@ int sipua__session_send_in_dialog(sipua_session *s, sipua_method method, const c
 int sipua__session_send_in_dialog_named(sipua_session *s, sipua_method method,
                                         sipua_str method_name, const char *const *extra,
                                         size_t nextra, sipua_str body, sipua__sreq **out);
-/* Where a request to this URI goes: its literal address (host, port,
- * transport parameter), else the session's own next hop. */
-void sipua__session_next_hop(const sipua_session *s, sipua_str uri, sipua_endpoint *ep);
 /* A response on a non-INVITE server transaction, `extra` whole header
  * lines (CRLFs included) or NULL. */
 void sipua__session_respond_simple(sipua_session *s, sipua__txn *st, const sipua_msg *req, int code,

@@ -403,7 +403,23 @@ static int split_target(sipua_str uri_text, char *uri, size_t ucap, char *replac
  * session's own next hop. */
 static void target_hop(const sipua_session *s, const char *uri, sipua_endpoint *ep)
 {
-    sipua__session_next_hop(s, sipua__cstr(uri), ep);
+    *ep = s->peer;
+    sipua_uri u;
+    if (sipua_uri_parse(sipua__cstr(uri), &u) != 0 || u.host_kind == SIPUA_HOST_NAME ||
+        u.host.len >= sizeof ep->host)
+        return;
+    char host[SIPUA_HOST_MAX];
+    memcpy(host, u.host.p, u.host.len);
+    host[u.host.len] = 0;
+    sipua_transport t = u.scheme_id == SIPUA_URI_SIPS ? SIPUA_TRANSPORT_TLS : s->peer.transport;
+    sipua_str tp;
+    if (sipua_param_find(u.params, "transport", &tp) && tp.p)
+        sipua_transport_from_name(tp, &t);
+    uint16_t port = u.port ? u.port : (t == SIPUA_TRANSPORT_TLS ? 5061 : 5060);
+    if (t == s->peer.transport && port == s->peer.port && strcmp(host, s->peer.host) == 0)
+        return; /* the peer itself: its connection */
+    /* another UA, even on the same host: a connection of its own */
+    sipua_endpoint_set(ep, t, host, port, 0);
 }
 
 static int start_call(sipua_session *s, sipua__referral *rf, sipua_session_cb cb, void *user,
