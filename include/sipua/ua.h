@@ -122,7 +122,14 @@ typedef enum sipua_ua_event_type {
      * lent to the callback: take a reference with sipua_session_ref() to
      * keep it, set its callback, and answer it (now or later). Unanswered,
      * it is rejected 480 after the no-answer timeout (cause NO_ANSWER). */
-    SIPUA_UA_EV_INVITE
+    SIPUA_UA_EV_INVITE,
+    /* Registrations (sipua/register.h), request_id the registration's id.
+     * A 2xx to a REGISTER granted our binding (expires, contacts, msg). */
+    SIPUA_UA_EV_REGISTERED,
+    /* The registration ended after sipua_unregister() (status, error). */
+    SIPUA_UA_EV_UNREGISTERED,
+    /* A REGISTER failed (status, error, cause, retry_at). */
+    SIPUA_UA_EV_REGISTRATION_FAILED
 } sipua_ua_event_type;
 
 typedef struct sipua_session sipua_session;
@@ -141,6 +148,12 @@ typedef struct sipua_ua_event {
     const sipua_endpoint *peer; /* where it came from or went to */
     uint64_t conn;              /* CLOSE_CONNECTION */
     sipua_session *session;     /* INVITE */
+    /* registrations (sipua/register.h) */
+    uint32_t expires;          /* REGISTERED: the granted expiry, seconds */
+    const sipua_str *contacts; /* REGISTERED: the Contact values of the 2xx */
+    size_t ncontacts;
+    int cause;           /* REGISTRATION_FAILED, UNREGISTERED: a sipua_cause (sipua/session.h) */
+    sipua_time retry_at; /* REGISTRATION_FAILED: when the next attempt goes; 0: none */
 } sipua_ua_event;
 
 /* ------------------------------------------------------------------ */

@@ -21,9 +21,10 @@
  * transactions in the UA begins with one of these, so that responses can
  * be routed by kind. */
 typedef enum sipua__owner_kind {
-    SIPUA__OWNER_OPTIONS = 1,   /* the UA's OPTIONS requests */
-    SIPUA__OWNER_SESSION,       /* a client request of a session */
-    SIPUA__OWNER_SESSION_SERVER /* the INVITE server transaction of a session */
+    SIPUA__OWNER_OPTIONS = 1,    /* the UA's OPTIONS requests */
+    SIPUA__OWNER_SESSION,        /* a client request of a session */
+    SIPUA__OWNER_SESSION_SERVER, /* the INVITE server transaction of a session */
+    SIPUA__OWNER_REGISTER        /* a registration's REGISTER (src/ua/register.c) */
 } sipua__owner_kind;
 
 typedef struct sipua__owner {

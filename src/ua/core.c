@@ -12,6 +12,7 @@
 #include "transport/conn.h"
 #include "txn/txn.h"
 #include "ua/inspect.h"
+#include "ua/reg.h"
 
 /* A message for a connection that is not ready yet (a WebSocket upgrade
  * under way), sent on its READY event. */
@@ -64,6 +65,8 @@ struct sipua_ua {
     char *tx; /* responses are built here */
     size_t txcap;
     int server_ok; /* the Server header (user_agent) parses whole */
+    /* registrations (register.c) */
+    sipua__regs *regs;
 };
 
 #define ALLOW_VALUE "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, NOTIFY"
@@ -626,6 +629,8 @@ static pending *pending_of(sipua__txn *t)
 static void txn_response(void *user, sipua__txn *ct, const sipua_msg *m)
 {
     sipua_ua *ua = user;
+    if (sipua__reg_on_response(ct, m))
+        return;
     pending *p = pending_of(ct);
     if (!p) {
         sipua__session_on_response(ct, m);
@@ -651,6 +656,8 @@ static void txn_response(void *user, sipua__txn *ct, const sipua_msg *m)
 
 static void txn_failed(sipua_ua *ua, sipua__txn *t, int err)
 {
+    if (sipua__reg_on_failure(t, err))
+        return;
     pending *p = pending_of(t);
     if (!p) {
         if (err == SIPUA_ETIMEDOUT)
@@ -679,6 +686,8 @@ static void txn_transport_error(void *user, sipua__txn *t, int err)
 static void txn_terminated(void *user, sipua__txn *t)
 {
     sipua_ua *ua = user;
+    if (sipua__reg_on_terminated(t))
+        return;
     pending *p = pending_of(t);
     if (p) { /* ended without an answer or a failure: cannot happen, but free */
         sipua__txn_set_user(t, NULL);
@@ -751,6 +760,20 @@ static void host_random(void *ctx, uint8_t *buf, size_t len)
 static const sipua_endpoint *host_identity(void *ctx, sipua_transport t)
 {
     return listen_for(ctx, t);
+}
+
+static void host_emit(void *ctx, sipua_ua_event *ev)
+{
+    emit(ctx, ev);
+}
+
+sipua__regs *sipua__ua_regs(sipua_ua *ua, sipua_time now)
+{
+    if (!ua)
+        return NULL;
+    if (now && !ua->busy && !ua->in_callback)
+        ua->now = now;
+    return ua->regs;
 }
 
 int sipua_invite(sipua_ua *ua, sipua_str target, const sipua_endpoint *next_hop,
@@ -869,7 +892,17 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
         .random = host_random,
         .identity = host_identity,
         .finished = host_finished};
-    if (!ua->tx || !ua->rx || !ua->check || !ua->txn || !ua->conns || !ua->dialogs || !ua->sdp) {
+    ua->regs = sipua__regs_new(&(sipua__reg_host){.ctx = ua,
+                                                  .txn = ua->txn,
+                                                  .timers = &ua->timers,
+                                                  .alloc = &ua->a,
+                                                  .now = &ua->now,
+                                                  .user_agent = ua->user_agent,
+                                                  .random = host_random,
+                                                  .identity = host_identity,
+                                                  .emit = host_emit});
+    if (!ua->tx || !ua->rx || !ua->check || !ua->txn || !ua->conns || !ua->dialogs || !ua->sdp ||
+        !ua->regs) {
         sipua_ua_free(ua);
         return SIPUA_ENOMEM;
     }
@@ -900,6 +933,7 @@ void sipua_ua_free(sipua_ua *ua)
     if (!ua || ua->in_callback)
         return;
     free_pending(ua);
+    sipua__regs_free(ua->regs); /* before the timers and transactions go */
     release_done(ua);
     for (size_t i = 0; i < ua->nsessions; i++)
         sipua__session_detach(ua->sessions[i]);
@@ -1041,6 +1075,7 @@ static void fail_requests_to(sipua_ua *ua, const sipua_endpoint *to, int err)
         }
         p = next;
     }
+    sipua__regs_transport_failed(ua->regs, to, err);
 }
 
 int sipua_ua_transport_failed(sipua_ua *ua, const sipua_endpoint *to, int err, sipua_time now)

@@ -1,0 +1,47 @@
+/* sipua — registrations (internal): what src/ua/register.c needs from the
+ * UA core and what the core routes to it. See include/sipua/register.h. */
+#ifndef SIPUA_SRC_UA_REG_H
+#define SIPUA_SRC_UA_REG_H
+
+#include "base/timer.h"
+#include "sipua/register.h"
+#include "txn/txn.h"
+
+typedef struct sipua__reg_host {
+    void *ctx; /* the UA */
+    sipua__txn_layer *txn;
+    sipua__timer_heap *timers;
+    const sipua_allocator *alloc;
+    sipua_time *now; /* the UA's current time */
+    const char *user_agent;
+    void (*random)(void *ctx, uint8_t *buf, size_t len);
+    /* our address for a transport (Via sent-by, Contact host), or NULL */
+    const sipua_endpoint *(*identity)(void *ctx, sipua_transport t);
+    /* hands an event to the application */
+    void (*emit)(void *ctx, sipua_ua_event *ev);
+} sipua__reg_host;
+
+typedef struct sipua__regs sipua__regs;
+
+/* The UA's registrations; NULL when out of memory. host is copied. */
+sipua__regs *sipua__regs_new(const sipua__reg_host *host);
+/* Frees every registration without a request or an event; their running
+ * transactions are let go (their user pointers cleared). */
+void sipua__regs_free(sipua__regs *rs);
+
+/* The UA's registrations, for the public calls of register.c; moves the
+ * UA's clock to `now` unless the UA is inside recv or advance. Defined in
+ * core.c. NULL when ua is NULL. */
+sipua__regs *sipua__ua_regs(sipua_ua *ua, sipua_time now);
+
+/* Transaction callbacks: each returns 1 when the transaction was a
+ * registration's (and was handled), 0 otherwise. */
+int sipua__reg_on_response(sipua__txn *ct, const sipua_msg *resp);
+int sipua__reg_on_failure(sipua__txn *ct, int err);
+int sipua__reg_on_terminated(sipua__txn *ct);
+
+/* The program could not reach `to`: the REGISTER in flight there fails now
+ * (RFC 3261 17.1.4). */
+void sipua__regs_transport_failed(sipua__regs *rs, const sipua_endpoint *to, int err);
+
+#endif
