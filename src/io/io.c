@@ -339,8 +339,14 @@ int sipua_io_new(const sipua_io_config *cfg, void (*event)(void *user, const sip
 
 static void walk_close(uv_handle_t *h, void *arg)
 {
-    (void)arg;
-    if (!uv_is_closing(h))
+    sipua_io *io = arg;
+    if (uv_is_closing(h))
+        return;
+    /* the other timers are sipua_io_after()'s that never fired: their
+     * after_cb begins with the timer */
+    if (h->type == UV_TIMER && h != (uv_handle_t *)&io->deadline)
+        uv_close(h, (uv_close_cb)free);
+    else
         uv_close(h, NULL);
 }
 
@@ -357,7 +363,7 @@ void sipua_io_free(sipua_io *io)
         io->conns = c->next;
         conn_free(c);
     }
-    uv_walk(&io->loop, walk_close, NULL);
+    uv_walk(&io->loop, walk_close, io);
     uv_run(&io->loop, UV_RUN_DEFAULT);
     uv_loop_close(&io->loop);
     for (size_t i = 0; i < io->nsignals; i++)
