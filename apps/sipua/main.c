@@ -14,6 +14,7 @@ static void usage(FILE *out)
           "  serve --listen SPEC...  answer requests until SIGINT or SIGTERM\n"
           "  call TARGET             place a call and print its events\n"
           "  answer [--listen SPEC]  answer incoming calls and print their events\n"
+          "  register [--aor URI]    register with a registrar and stay registered\n"
           "  version                 print the version\n"
           "  help                    print this help\n"
           "\n"
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
         return cmd_call(argc - 1, argv + 1);
     if (strcmp(cmd, "answer") == 0)
         return cmd_answer(argc - 1, argv + 1);
+    if (strcmp(cmd, "register") == 0)
+        return cmd_register(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("sipua %s\n", sipua_version());
         return EXIT_OK;

@@ -1,0 +1,217 @@
+/* The configuration file and flags of the sipua program: see config.h and
+ * docs/config.md. The file's text is read by the library's
+ * sipua_conf_next(); here are the keys and their values. */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cli.h"
+#include "config.h"
+#include "sipua/io.h"
+#include "sipua/register.h"
+
+static void wipe_free(char *s)
+{
+    if (!s)
+        return;
+    volatile char *v = s;
+    while (*v)
+        *v++ = 0;
+    free(s);
+}
+
+static char **field(app_config *cfg, const char *key)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } keys[] = {
+        {"aor", offsetof(app_config, aor)},
+        {"display_name", offsetof(app_config, display_name)},
+        {"user", offsetof(app_config, user)},
+        {"password", offsetof(app_config, password)},
+        {"registrar", offsetof(app_config, registrar)},
+        {"proxy", offsetof(app_config, proxy)},
+        {"transport", offsetof(app_config, transport)},
+        {"user_agent", offsetof(app_config, user_agent)},
+        {"ca", offsetof(app_config, ca)},
+        {"listen", offsetof(app_config, listen)},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(keys[i].name, key) == 0)
+            return (char **)((char *)cfg + keys[i].offset);
+    return NULL;
+}
+
+static int is_sip_uri(const char *v)
+{
+    sipua_uri u;
+    return sipua_uri_parse((sipua_str){v, strlen(v)}, &u) == 0 &&
+           (u.scheme_id == SIPUA_URI_SIP || u.scheme_id == SIPUA_URI_SIPS);
+}
+
+int app_config_set(app_config *cfg, const char *key_in, const char *value, const char **why)
+{
+    char key[32];
+    size_t n = strlen(key_in);
+    if (n >= sizeof key) {
+        *why = "unknown key";
+        return -1;
+    }
+    for (size_t i = 0; i <= n; i++)
+        key[i] = key_in[i] == '-' ? '_' : key_in[i];
+    if (strcmp(key, "expires") == 0) {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (!*value || *end || errno || v < 1 || v > 0x7fffffffL) {
+            *why = "expires must be a number of seconds, 1 to 2147483647";
+            return -1;
+        }
+        cfg->expires = v;
+        return 0;
+    }
+    char **f = field(cfg, key);
+    if (!f) {
+        *why = "unknown key";
+        return -1;
+    }
+    if ((f == &cfg->aor || f == &cfg->registrar || f == &cfg->proxy) && !is_sip_uri(value)) {
+        *why = "not a sip: or sips: URI";
+        return -1;
+    }
+    sipua_transport t;
+    if (f == &cfg->transport && sipua_transport_from_name((sipua_str){value, strlen(value)}, &t)) {
+        *why = "transport must be udp, tcp, tls, ws or wss";
+        return -1;
+    }
+    sipua_endpoint ep;
+    if (f == &cfg->listen && sipua_listen_spec_parse(value, &ep) != 0) {
+        *why = "listen must be TRANSPORT:HOST:PORT";
+        return -1;
+    }
+    char *copy = strdup(value);
+    if (!copy) {
+        *why = "out of memory";
+        return -1;
+    }
+    if (f == &cfg->password)
+        wipe_free(*f);
+    else
+        free(*f);
+    *f = copy;
+    return 0;
+}
+
+int app_config_load(app_config *cfg, const char *path, int missing_ok, const char *prog)
+{
+    char *text;
+    size_t len;
+    int e = read_file(path, &text, &len);
+    if (e == ENOENT && missing_ok)
+        return 0;
+    if (e) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(e));
+        return -1;
+    }
+    sipua_conf_reader r;
+    sipua_conf_init(&r, (sipua_str){text, len});
+    sipua_str k, v;
+    int got, rc = 0;
+    while ((got = sipua_conf_next(&r, &k, &v)) != 0) {
+        if (got < 0) {
+            fprintf(stderr, "%s: %s:%u: %s\n", prog, path, r.line, r.error);
+            rc = -1;
+            continue;
+        }
+        char key[64], *value = malloc(v.len + 1);
+        if (!value) {
+            rc = -1;
+            break;
+        }
+        memcpy(value, v.p, v.len);
+        value[v.len] = 0;
+        snprintf(key, sizeof key, "%.*s", (int)k.len, k.p);
+        const char *why;
+        if (app_config_set(cfg, key, value, &why) != 0) {
+            fprintf(stderr, "%s: %s:%u: %s: %s\n", prog, path, r.line, key, why);
+            rc = -1;
+        }
+        wipe_free(value);
+    }
+    /* the file may hold the password */
+    memset(text, 0, len);
+    free(text);
+    return rc;
+}
+
+void app_config_merge(app_config *cfg, const app_config *over)
+{
+    char *const *src[] = {
+        &over->aor,   &over->display_name, &over->user,       &over->password, &over->registrar,
+        &over->proxy, &over->transport,    &over->user_agent, &over->ca,       &over->listen};
+    char **dst[] = {&cfg->aor,       &cfg->display_name, &cfg->user,      &cfg->password,
+                    &cfg->registrar, &cfg->proxy,        &cfg->transport, &cfg->user_agent,
+                    &cfg->ca,        &cfg->listen};
+    for (size_t i = 0; i < sizeof dst / sizeof dst[0]; i++) {
+        if (!*src[i])
+            continue;
+        char *copy = strdup(*src[i]);
+        if (!copy)
+            continue;
+        wipe_free(*dst[i]);
+        *dst[i] = copy;
+    }
+    if (over->expires)
+        cfg->expires = over->expires;
+}
+
+const char *app_config_default_path(char *buf, size_t cap)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    int n;
+    if (xdg && *xdg)
+        n = snprintf(buf, cap, "%s/sipua/config", xdg);
+    else if (home && *home)
+        n = snprintf(buf, cap, "%s/.config/sipua/config", home);
+    else
+        return NULL;
+    return n > 0 && (size_t)n < cap ? buf : NULL;
+}
+
+void app_config_free(app_config *cfg)
+{
+    char **all[] = {&cfg->aor,       &cfg->display_name, &cfg->user,      &cfg->password,
+                    &cfg->registrar, &cfg->proxy,        &cfg->transport, &cfg->user_agent,
+                    &cfg->ca,        &cfg->listen};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        wipe_free(*all[i]);
+        *all[i] = NULL;
+    }
+}
+
+int app_resolve_host(const sipua_uri *u, char *out, size_t cap, const char *prog)
+{
+    char host[256];
+    if (u->host.len >= sizeof host || u->host.len >= cap)
+        return -1;
+    memcpy(host, u->host.p, u->host.len);
+    host[u->host.len] = 0;
+    if (u->host_kind != SIPUA_HOST_NAME) {
+        memcpy(out, host, u->host.len + 1);
+        return 0;
+    }
+    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res;
+    int e = getaddrinfo(host, NULL, &hints, &res);
+    if (e) {
+        fprintf(stderr, "%s: cannot resolve %s: %s\n", prog, host, gai_strerror(e));
+        return -1;
+    }
+    int r =
+        getnameinfo(res->ai_addr, res->ai_addrlen, out, (socklen_t)cap, NULL, 0, NI_NUMERICHOST);
+    freeaddrinfo(res);
+    return r ? -1 : 0;
+}

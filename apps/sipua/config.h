@@ -1,0 +1,42 @@
+/* The sipua program's configuration: the user agent's settings from a
+ * file of `key = value` lines (docs/config.md) and from command-line
+ * flags, the flags winning. */
+#ifndef SIPUA_APP_CONFIG_H
+#define SIPUA_APP_CONFIG_H
+
+#include "sipua/ua.h"
+
+typedef struct app_config {
+    /* NULL: not set. Strings are malloc'd. */
+    char *aor, *display_name, *user, *password, *registrar, *proxy, *transport, *user_agent, *ca,
+        *listen;
+    long expires; /* 0: not set */
+} app_config;
+
+/* Reads the configuration file at path into cfg: each key found replaces
+ * what cfg had. A file that does not exist is no error when missing_ok.
+ * Returns 0, or -1 after printing to stderr "PROG: PATH:LINE: what is
+ * wrong" (an unknown key, a bad value, a line that does not parse) or why
+ * the file cannot be read. Values are never printed for the password. */
+int app_config_load(app_config *cfg, const char *path, int missing_ok, const char *prog);
+
+/* Sets key (a config file key, "display_name", or its flag spelling
+ * "display-name") to value. Returns 0, or -1 with *why set (unknown key,
+ * bad value). */
+int app_config_set(app_config *cfg, const char *key, const char *value, const char **why);
+
+/* Every value set in over replaces the one in cfg. */
+void app_config_merge(app_config *cfg, const app_config *over);
+
+/* The default file: $XDG_CONFIG_HOME/sipua/config, else
+ * $HOME/.config/sipua/config; NULL when neither variable is set. */
+const char *app_config_default_path(char *buf, size_t cap);
+
+/* Frees the strings (the password's bytes are cleared first). */
+void app_config_free(app_config *cfg);
+
+/* The literal address of a SIP URI's host (resolved when it is a name),
+ * into out. Returns 0, or -1 after printing why to stderr. */
+int app_resolve_host(const sipua_uri *u, char *out, size_t cap, const char *prog);
+
+#endif

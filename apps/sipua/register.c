@@ -1,0 +1,440 @@
+/* sipua register: registers an address-of-record (RFC 3261 10) and stays
+ * registered until SIGINT or SIGTERM, printing each registration and
+ * refresh; unregisters on the way out. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "sipua/io.h"
+#include "sipua/register.h"
+
+#define PROG "sipua register"
+
+static void register_usage(FILE *out)
+{
+    fputs("usage: sipua register [--config FILE] [--aor URI] [--user NAME] [--password PW]\n"
+          "                      [--registrar URI] [--proxy URI] [--expires S]\n"
+          "                      [--display-name NAME] [--transport udp|tcp|tls|ws|wss]\n"
+          "                      [--listen SPEC] [--user-agent TEXT] [--ca FILE] [--insecure]\n"
+          "                      [--once] [--json] [--trace]\n"
+          "\n"
+          "Registers the address-of-record with its registrar, answering Digest\n"
+          "challenges, and keeps it registered (refreshing before it expires) until\n"
+          "SIGINT or SIGTERM; then unregisters. Each registration and refresh is printed\n"
+          "with the expiry granted and the registrar's contacts.\n"
+          "\n"
+          "  --config FILE     read settings from FILE (default ~/.config/sipua/config,\n"
+          "                    if it exists; see docs/config.md); flags override it\n"
+          "  --aor URI         the address-of-record, sip:alice@example.com (default:\n"
+          "                    sip:USER@ the registrar's host)\n"
+          "  --user NAME       the authentication user (default: the AOR's user part)\n"
+          "  --password PW     the password (also SIPUA_PASSWORD, or the config file)\n"
+          "  --registrar URI   the Request-URI (default: the AOR's domain)\n"
+          "  --proxy URI       an outbound proxy: requests go there, with a Route header\n"
+          "  --expires S       the expiry to ask for, seconds (default 600)\n"
+          "  --display-name N  the display name in To and From\n"
+          "  --transport T     default: the proxy's or registrar's ;transport=, tls for\n"
+          "                    sips:, else udp\n"
+          "  --listen SPEC     our address, TRANSPORT:HOST:PORT (default: a free port)\n"
+          "  --user-agent TEXT the User-Agent header\n"
+          "  --ca FILE         trust the CAs in FILE for TLS and WSS\n"
+          "  --insecure        do not verify the server's certificate\n"
+          "  --once            register, print, unregister and exit\n"
+          "  --json            one JSON object per event on stdout\n"
+          "  --trace           print every SIP message sent and received on stderr\n"
+          "\n"
+          "exit status: 0 registered (and unregistered on exit), 1 the registration\n"
+          "failed (the cause is printed: AUTHENTICATION_ERROR for a wrong password,\n"
+          "REQUEST_TIMEOUT, the status code's cause...), 2 usage or configuration error\n",
+          out);
+}
+
+typedef struct reg_run {
+    sipua_io *io;
+    sipua_time t0;
+    app_config cfg;
+    sipua_register_config rc;
+    sipua_endpoint to;
+    uint64_t id;
+    int json, once, trace;
+    int started, registered_once, ended, unregistering, interrupted;
+    int exit_code;
+} reg_run;
+
+static const char *const cause_names[] = {
+#define CAUSE_NAME_(name, text) #name,
+    SIPUA_CAUSE_MAP(CAUSE_NAME_)
+#undef CAUSE_NAME_
+};
+
+static const char *cause_name(int cause)
+{
+    if (cause < 0 || (size_t)cause >= sizeof cause_names / sizeof cause_names[0])
+        return "INTERNAL_ERROR";
+    return cause_names[cause];
+}
+
+static double secs(reg_run *r)
+{
+    return (double)(sipua_io_now(r->io) - r->t0) / 1e6;
+}
+
+static void stop_now(sipua_io *io, void *arg)
+{
+    (void)arg;
+    sipua_io_stop(io);
+}
+
+/* One line of text, or one JSON object, per event. */
+static void print_event(reg_run *r, const sipua_ua_event *ev)
+{
+    const char *what = ev->type == SIPUA_UA_EV_REGISTERED     ? "registered"
+                       : ev->type == SIPUA_UA_EV_UNREGISTERED ? "unregistered"
+                                                              : "registration_failed";
+    int failed = ev->type == SIPUA_UA_EV_REGISTRATION_FAILED ||
+                 (ev->type == SIPUA_UA_EV_UNREGISTERED && ev->status / 100 != 2);
+    double retry_in = ev->retry_at ? (double)(ev->retry_at - sipua_io_now(r->io)) / 1e6 : 0;
+    if (r->json) {
+        printf("{\"time\":%.6f,\"event\":\"%s\",\"aor\":", secs(r), what);
+        json_str(stdout, r->rc.aor, strlen(r->rc.aor));
+        if (ev->status) {
+            printf(",\"status\":%d,\"reason\":", ev->status);
+            json_str(stdout, ev->reason.p, ev->reason.len);
+        }
+        if (ev->type == SIPUA_UA_EV_REGISTERED) {
+            printf(",\"expires\":%u,\"contacts\":[", (unsigned)ev->expires);
+            for (size_t i = 0; i < ev->ncontacts; i++) {
+                if (i)
+                    putchar(',');
+                json_str(stdout, ev->contacts[i].p, ev->contacts[i].len);
+            }
+            putchar(']');
+        }
+        if (failed) {
+            printf(",\"cause\":\"%s\"", cause_name(ev->cause));
+            if (ev->error)
+                printf(",\"error\":\"%s\"", sipua_err_name(ev->error));
+        }
+        if (ev->retry_at)
+            printf(",\"retry_in\":%.3f", retry_in);
+        printf("}\n");
+        fflush(stdout);
+        return;
+    }
+    printf("[%9.3f] %s", secs(r), what);
+    if (ev->status)
+        printf(" %d %.*s", ev->status, (int)ev->reason.len, ev->reason.p);
+    if (ev->type == SIPUA_UA_EV_REGISTERED)
+        printf(", expires %u s, %zu contact%s", (unsigned)ev->expires, ev->ncontacts,
+               ev->ncontacts == 1 ? "" : "s");
+    if (failed) {
+        printf(": %s", sipua_cause_str((sipua_cause)ev->cause));
+        if (ev->error)
+            printf(" (%s)", sipua_strerror(ev->error));
+    }
+    if (ev->retry_at)
+        printf(", retrying in %.1f s", retry_in);
+    putchar('\n');
+    for (size_t i = 0; ev->type == SIPUA_UA_EV_REGISTERED && i < ev->ncontacts; i++)
+        printf("            contact %.*s\n", (int)ev->contacts[i].len, ev->contacts[i].p);
+    fflush(stdout);
+}
+
+static void on_trace(void *user, int outgoing, const sipua_endpoint *peer, const char *msg,
+                     size_t len)
+{
+    reg_run *r = user;
+    fprintf(stderr,
+            strchr(peer->host, ':') ? "[%9.3f] %s %s:[%s]:%u\n%.*s\n"
+                                    : "[%9.3f] %s %s:%s:%u\n%.*s\n",
+            secs(r), outgoing ? "sent to" : "received from", sipua_transport_name(peer->transport),
+            peer->host, (unsigned)peer->port, (int)len, msg);
+}
+
+static void unregister_now(reg_run *r)
+{
+    if (r->ended || r->unregistering)
+        return;
+    r->unregistering = 1;
+    if (sipua_unregister(sipua_io_ua(r->io), r->id, sipua_io_now(r->io)) != 0) {
+        r->ended = 1;
+        sipua_io_stop(r->io);
+        return;
+    }
+    /* over UDP an unanswered REGISTER takes 32 s to time out: not that long */
+    sipua_io_after(r->io, 5000, stop_now, r);
+}
+
+static void on_event(void *user, const sipua_ua_event *ev)
+{
+    reg_run *r = user;
+    if (ev->type < SIPUA_UA_EV_REGISTERED || ev->request_id != r->id || r->ended)
+        return;
+    print_event(r, ev);
+    switch (ev->type) {
+    case SIPUA_UA_EV_REGISTERED:
+        r->registered_once = 1;
+        if (r->once || r->interrupted)
+            unregister_now(r);
+        break;
+    case SIPUA_UA_EV_UNREGISTERED:
+        r->ended = 1;
+        if (ev->status / 100 != 2 && r->exit_code == EXIT_OK)
+            fprintf(stderr, PROG ": unregistering failed: %s\n",
+                    ev->status ? sipua_cause_str((sipua_cause)ev->cause)
+                               : sipua_strerror(ev->error));
+        sipua_io_stop(r->io);
+        break;
+    case SIPUA_UA_EV_REGISTRATION_FAILED:
+        /* the first registration failing ends the program; later ones are
+         * retried by the library while we stay */
+        if (r->registered_once && !r->once && ev->retry_at)
+            break;
+        r->exit_code = EXIT_FAIL;
+        fprintf(stderr, PROG ": registration failed: %s", cause_name(ev->cause));
+        if (ev->status)
+            fprintf(stderr, " (%d %.*s)", ev->status, (int)ev->reason.len, ev->reason.p);
+        else if (ev->error)
+            fprintf(stderr, " (%s)", sipua_strerror(ev->error));
+        fputc('\n', stderr);
+        if (ev->retry_at)
+            sipua_register_cancel(sipua_io_ua(r->io), r->id);
+        r->ended = 1;
+        sipua_io_stop(r->io);
+        break;
+    default: break;
+    }
+}
+
+static void start(sipua_io *io, void *arg)
+{
+    reg_run *r = arg;
+    r->started = 1;
+    int e = sipua_register(sipua_io_ua(io), &r->rc, &r->to, sipua_io_now(io), &r->id);
+    if (e) {
+        fprintf(stderr, PROG ": cannot register: %s%s%s\n", sipua_strerror(e),
+                sipua_io_last_error(io)[0] ? ": " : "", sipua_io_last_error(io));
+        r->exit_code = EXIT_FAIL;
+        r->ended = 1;
+        sipua_io_stop(io);
+        return;
+    }
+    if (r->json) {
+        printf("{\"time\":%.6f,\"event\":\"register\",\"aor\":", secs(r));
+        json_str(stdout, r->rc.aor, strlen(r->rc.aor));
+        printf(",\"transport\":\"%s\",\"host\":\"%s\",\"port\":%u}\n",
+               sipua_transport_name(r->to.transport), r->to.host, (unsigned)r->to.port);
+    } else {
+        printf(strchr(r->to.host, ':') ? "[%9.3f] register %s via %s:[%s]:%u\n"
+                                       : "[%9.3f] register %s via %s:%s:%u\n",
+               secs(r), r->rc.aor, sipua_transport_name(r->to.transport), r->to.host,
+               (unsigned)r->to.port);
+    }
+    fflush(stdout);
+}
+
+static reg_run *g_run; /* for the signal handler: one registration per process */
+
+static void on_signal(sipua_io *io, int signum)
+{
+    (void)signum;
+    reg_run *r = g_run;
+    if (!r || r->ended || r->interrupted || !r->started) {
+        sipua_io_stop(io);
+        return;
+    }
+    /* unregister, then stop; a second signal stops at once */
+    r->interrupted = 1;
+    unregister_now(r);
+}
+
+/* The flags that take a value, as config keys. */
+static const char *const value_flags[] = {
+    "--aor",          "--user",      "--password", "--registrar",  "--proxy", "--expires",
+    "--display-name", "--transport", "--listen",   "--user-agent", "--ca"};
+
+static int parse_args(int argc, char **argv, app_config *flags, const char **config_path, int *json,
+                      int *once, int *insecure, int *trace)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            register_usage(stdout);
+            return 1;
+        }
+        if (!strcmp(a, "--json")) {
+            *json = 1;
+            continue;
+        }
+        if (!strcmp(a, "--once")) {
+            *once = 1;
+            continue;
+        }
+        if (!strcmp(a, "--insecure")) {
+            *insecure = 1;
+            continue;
+        }
+        if (!strcmp(a, "--trace")) {
+            *trace = 1;
+            continue;
+        }
+        int takes = !strcmp(a, "--config");
+        for (size_t k = 0; k < sizeof value_flags / sizeof value_flags[0]; k++)
+            takes |= !strcmp(a, value_flags[k]);
+        if (!takes) {
+            fprintf(stderr, PROG ": unknown %s '%s'\n", a[0] == '-' ? "option" : "argument", a);
+            register_usage(stderr);
+            return -1;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, PROG ": %s needs a value\n", a);
+            return -1;
+        }
+        const char *v = argv[++i];
+        if (!strcmp(a, "--config")) {
+            *config_path = v;
+            continue;
+        }
+        const char *why;
+        if (app_config_set(flags, a + 2, v, &why) != 0) {
+            if (!strcmp(a, "--password"))
+                fprintf(stderr, PROG ": bad --password: %s\n", why);
+            else
+                fprintf(stderr, PROG ": bad %s '%s': %s\n", a, v, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The settings into the library's registration config and the next hop. */
+static int prepare(reg_run *r, char *aor_buf, size_t aor_cap)
+{
+    app_config *c = &r->cfg;
+    sipua_uri reg, aor, hop;
+    int have_reg =
+        c->registrar && sipua_uri_parse((sipua_str){c->registrar, strlen(c->registrar)}, &reg) == 0;
+    if (!c->aor) {
+        if (!c->user || !have_reg) {
+            fprintf(stderr, PROG ": no address-of-record: give --aor, or --user and --registrar\n");
+            return -1;
+        }
+        snprintf(aor_buf, aor_cap, "%.*s:%s@%.*s", (int)reg.scheme.len, reg.scheme.p, c->user,
+                 (int)reg.host.len, reg.host.p);
+        if (reg.host_kind == SIPUA_HOST_IPV6)
+            snprintf(aor_buf, aor_cap, "%.*s:%s@[%.*s]", (int)reg.scheme.len, reg.scheme.p, c->user,
+                     (int)reg.host.len, reg.host.p);
+    } else {
+        snprintf(aor_buf, aor_cap, "%s", c->aor);
+    }
+    if (sipua_uri_parse((sipua_str){aor_buf, strlen(aor_buf)}, &aor) != 0 || !aor.user.len) {
+        fprintf(stderr, PROG ": the address-of-record '%s' has no user part\n", aor_buf);
+        return -1;
+    }
+    sipua_register_config_init(&r->rc);
+    r->rc.aor = aor_buf;
+    r->rc.display_name = c->display_name;
+    r->rc.registrar = c->registrar;
+    r->rc.outbound_proxy = c->proxy;
+    r->rc.auth_user = c->user;
+    r->rc.password = c->password;
+    if (c->expires)
+        r->rc.expires = (uint32_t)c->expires;
+    /* the next hop: the proxy, else the registrar, else the AOR's domain */
+    const char *via = c->proxy ? c->proxy : c->registrar ? c->registrar : aor_buf;
+    if (sipua_uri_parse((sipua_str){via, strlen(via)}, &hop) != 0)
+        return -1;
+    sipua_transport t = hop.scheme_id == SIPUA_URI_SIPS ? SIPUA_TRANSPORT_TLS : SIPUA_TRANSPORT_UDP;
+    sipua_str tp;
+    if (c->transport)
+        sipua_transport_from_name((sipua_str){c->transport, strlen(c->transport)}, &t);
+    else if (sipua_param_find(hop.params, "transport", &tp) && tp.p &&
+             sipua_transport_from_name(tp, &t) != 0) {
+        fprintf(stderr, PROG ": unknown transport in '%s'\n", via);
+        return -1;
+    }
+    char ip[SIPUA_HOST_MAX];
+    if (app_resolve_host(&hop, ip, sizeof ip, PROG) != 0)
+        return -1;
+    uint16_t port = hop.port                   ? hop.port
+                    : t == SIPUA_TRANSPORT_TLS ? 5061
+                    : t == SIPUA_TRANSPORT_WS  ? 80
+                    : t == SIPUA_TRANSPORT_WSS ? 443
+                                               : 5060;
+    return sipua_endpoint_set(&r->to, t, ip, port, 0) == 0 ? 0 : -1;
+}
+
+int cmd_register(int argc, char **argv)
+{
+    reg_run r;
+    memset(&r, 0, sizeof r);
+    app_config flags;
+    memset(&flags, 0, sizeof flags);
+    const char *config_path = NULL;
+    int insecure = 0, rc;
+    rc = parse_args(argc, argv, &flags, &config_path, &r.json, &r.once, &insecure, &r.trace);
+    if (rc) {
+        app_config_free(&flags);
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    char def[1024];
+    const char *path = config_path ? config_path : app_config_default_path(def, sizeof def);
+    if (path && app_config_load(&r.cfg, path, !config_path, PROG) != 0) {
+        app_config_free(&flags);
+        app_config_free(&r.cfg);
+        return EXIT_USAGE;
+    }
+    const char *env_pw = getenv("SIPUA_PASSWORD");
+    const char *why;
+    if (env_pw && *env_pw && !flags.password)
+        app_config_set(&r.cfg, "password", env_pw, &why);
+    app_config_merge(&r.cfg, &flags);
+    app_config_free(&flags);
+    char aor[1024];
+    if (prepare(&r, aor, sizeof aor) != 0) {
+        app_config_free(&r.cfg);
+        return EXIT_USAGE;
+    }
+
+    sipua_io_config cfg;
+    sipua_io_config_init(&cfg);
+    cfg.ca_file = r.cfg.ca;
+    cfg.verify_peer = !insecure;
+    cfg.ua.user_agent = r.cfg.user_agent;
+    cfg.trace = r.trace ? on_trace : NULL;
+    r.exit_code = EXIT_OK;
+    if (sipua_io_new(&cfg, on_event, &r, &r.io) != 0) {
+        fprintf(stderr, PROG ": cannot start (TLS setup failed)\n");
+        app_config_free(&r.cfg);
+        return EXIT_FAIL;
+    }
+    r.t0 = sipua_io_now(r.io);
+    sipua_endpoint lep;
+    int e = 0;
+    if (r.cfg.listen) {
+        sipua_listen_spec_parse(r.cfg.listen, &lep);
+        e = sipua_io_listen(r.io, r.cfg.listen, NULL);
+    }
+    if (!e && (!r.cfg.listen || lep.transport != r.to.transport))
+        e = sipua_io_prepare_client(r.io, r.to.transport, r.to.host);
+    if (e) {
+        fprintf(stderr, PROG ": %s\n", sipua_io_last_error(r.io));
+        sipua_io_free(r.io);
+        app_config_free(&r.cfg);
+        return EXIT_FAIL;
+    }
+    g_run = &r;
+    sipua_io_on_signal(r.io, SIGINT, on_signal);
+    sipua_io_on_signal(r.io, SIGTERM, on_signal);
+    sipua_io_after(r.io, 0, start, &r);
+    sipua_io_run(r.io);
+    if (!r.registered_once && r.exit_code == EXIT_OK)
+        r.exit_code = EXIT_FAIL; /* interrupted before the first answer */
+    sipua_io_free(r.io);
+    app_config_free(&r.cfg);
+    g_run = NULL;
+    return r.exit_code;
+}
