@@ -54,6 +54,8 @@ static void emit_dtmf(sipua_session *s, char tone, int duration, int received, c
 void sipua__dtmf_stop(sipua_session *s)
 {
     s->dtmf_head = s->dtmf_len = 0;
+    sipua__session_free(s, s->dtmf);
+    s->dtmf = NULL;
     if (!s->detached)
         sipua__timer_cancel(s->host.timers, &s->t_dtmf);
 }
@@ -135,6 +137,12 @@ int sipua_session_send_dtmf(sipua_session *s, const char *tones, const sipua_dtm
     sipua__session_touch(s, now);
     if (n > SIPUA__DTMF_QUEUE - s->dtmf_len)
         return SIPUA_ELIMIT;
+    if (!s->dtmf) {
+        /* most calls send no tone: the queue comes with the first */
+        s->dtmf = sipua__session_alloc(s, SIPUA__DTMF_QUEUE * sizeof *s->dtmf);
+        if (!s->dtmf)
+            return SIPUA_ENOMEM;
+    }
     int duration = opts->duration_ms < 70     ? 70
                    : opts->duration_ms > 6000 ? 6000
                                               : opts->duration_ms;

@@ -65,7 +65,9 @@ struct sipua_session {
     int finished;    /* host->finished called */
     sipua_time start, end;
 
-    /* the INVITE: ours (client) or the peer's (server), a private copy */
+    /* the INVITE: ours (client) or the peer's (server), a private copy;
+     * NULL once nothing needs it (server: from the ACK of our 2xx; both:
+     * when the session's work is over) */
     char *invite_buf;
     size_t invite_len;
     sipua_msg *invite;
@@ -75,9 +77,11 @@ struct sipua_session {
     sipua__dialog *dialog;
     char local_tag[20];
 
-    /* identities, parsed from private copies of From and To */
+    /* identities, parsed from private copies of From and To, and the
+     * Call-ID, copied after them */
     char *ids_buf;
     sipua_nameaddr local_id, remote_id;
+    sipua_str call_id;
 
     /* SDP */
     sipua_sdp_oa oa;
@@ -115,7 +119,7 @@ struct sipua_session {
     char *accept_extra; /* its extra headers, whole lines with CRLFs */
 
     /* DTMF over INFO */
-    sipua__dtmf_item dtmf[SIPUA__DTMF_QUEUE];
+    sipua__dtmf_item *dtmf; /* SIPUA__DTMF_QUEUE entries, from the first tone queued */
     size_t dtmf_head, dtmf_len;
     sipua__sreq *info_req;      /* the INFO of the tone in flight */
     sipua__dtmf_item dtmf_last; /* the tone in flight, for the wait after it */

@@ -202,14 +202,34 @@ static void timers_stop(sipua_session *s)
  * once: when its work is over, or at the last reference, whichever comes
  * first; after that the session touches nothing of the UA's, so the
  * application may release it after the UA is gone. */
+/* The INVITE copy and our 2xx once nothing needs them any more. */
+static void drop_invite(sipua_session *s)
+{
+    sipua_msg_free(s->invite);
+    sipua__session_free(s, s->invite_buf);
+    sipua__session_free(s, s->ok_buf);
+    s->invite = NULL;
+    s->invite_buf = NULL;
+    s->ok_buf = NULL;
+}
+
 void sipua__session_release(sipua_session *s)
 {
     if (s->detached)
         return;
     timers_stop(s);
+    drop_invite(s);
+    if (s->dir == SIPUA_DIRECTION_INCOMING && s->invite_txn) {
+        /* the INVITE server transaction ends on its own (Timer L or H,
+         * 32 s): without the session, which can go now */
+        sipua__txn *t = s->invite_txn;
+        s->invite_txn = NULL;
+        sipua__txn_set_user(t, NULL);
+        s->refs--; /* the transaction's; the caller holds one more */
+    }
     if (s->host.dialogs) {
         /* every dialog of the session's set: the winner and the forks */
-        sipua_str cid = sipua_msg_call_id(s->invite);
+        sipua_str cid = s->call_id;
         sipua_str tag = sipua__cstr(s->local_tag);
         if (s->dir == SIPUA_DIRECTION_OUTGOING && cid.p) {
             sipua__dialog *d;
@@ -321,11 +341,15 @@ static int keep_identities(sipua_session *s, const sipua_msg *m)
     const sipua_hdr *t = sipua_msg_find(m, SIPUA_HDR_TO, NULL);
     if (!f || !t)
         return SIPUA_EPARSE;
-    s->ids_buf = sipua__session_alloc(s, f->value.len + t->value.len + 1);
+    sipua_str cid = sipua_msg_call_id(m);
+    s->ids_buf = sipua__session_alloc(s, f->value.len + t->value.len + cid.len + 1);
     if (!s->ids_buf)
         return SIPUA_ENOMEM;
     memcpy(s->ids_buf, f->value.p, f->value.len);
     memcpy(s->ids_buf + f->value.len, t->value.p, t->value.len);
+    if (cid.len)
+        memcpy(s->ids_buf + f->value.len + t->value.len, cid.p, cid.len);
+    s->call_id = (sipua_str){s->ids_buf + f->value.len + t->value.len, cid.len};
     sipua_str fs = {s->ids_buf, f->value.len}, ts = {s->ids_buf + f->value.len, t->value.len};
     sipua_nameaddr fna, tna;
     if (sipua_nameaddr_parse(fs, &fna) != 0 || sipua_nameaddr_parse(ts, &tna) != 0)
@@ -978,8 +1002,7 @@ void sipua__session_on_txn_terminated(sipua__txn *t)
         s->invite_req = NULL;
         s->invite_txn = NULL;
         if (!s->detached)
-            sipua__dialog_table_end_early(s->host.dialogs, sipua_msg_call_id(s->invite),
-                                          sipua__cstr(s->local_tag));
+            sipua__dialog_table_end_early(s->host.dialogs, s->call_id, sipua__cstr(s->local_tag));
     }
     if (s->bye_req == q)
         s->bye_req = NULL;
@@ -1015,6 +1038,8 @@ int sipua__session_build_invite_response(sipua_session *s, int code, const char 
                                          const char *raw_extra, sipua_str body, char *out,
                                          size_t cap)
 {
+    if (!s->invite)
+        return SIPUA_ESTATE; /* answered and acknowledged long ago */
     sipua_builder b;
     sipua_builder_init(&b, out, cap);
     int r =
@@ -1415,6 +1440,7 @@ void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg
         if (s->st == ST_ANSWERED) {
             sipua__timer_cancel(s->host.timers, &s->t_2xx);
             s->st = ST_ESTABLISHED;
+            drop_invite(s); /* answered and acknowledged: the bulk of a call's memory */
             /* the answer to a delayed offer comes in the ACK */
             if (!s->offer_in_invite && s->oa.state == SIPUA_SDP_OA_OFFER_SENT &&
                 sipua__session_parse_sdp(s, req) == 0)
@@ -1561,7 +1587,7 @@ uint64_t sipua_session_id(const sipua_session *s)
 
 sipua_str sipua_session_call_id(const sipua_session *s)
 {
-    return s ? sipua_msg_call_id(s->invite) : (sipua_str){NULL, 0};
+    return s ? s->call_id : (sipua_str){NULL, 0};
 }
 
 int sipua_session_is_established(const sipua_session *s)

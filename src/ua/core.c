@@ -571,6 +571,8 @@ static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const si
         sipua_session *s = inv ? sipua__session_of_server_txn(inv) : NULL;
         if (s)
             sipua__session_on_cancel(s, st, m, &from);
+        else if (inv) /* answered, its session over: the CANCEL still gets 200 (RFC 3261 9.2) */
+            respond_txn(ua, st, m, &from, 200, "OK", NULL, 1);
         else
             respond_txn(ua, st, m, &from, 481, "Call/Transaction Does Not Exist", NULL, 1);
         return;

@@ -3,6 +3,7 @@
  * with OPTIONS of its own. A virtual clock and a capturing send callback. */
 #include "testutil.h"
 
+#include "sipua/session.h"
 #include "sipua/ua.h"
 
 #define MAX_OUT 64
@@ -437,6 +438,146 @@ static void test_bad_arguments(void **state)
     sipua_ua_free(NULL);
 }
 
+/* ------------------------------------------------------------------ */
+/* What a call leaves behind                                           */
+
+/* An allocator that counts the octets it has out. */
+typedef struct counted {
+    sipua_allocator a;
+    long bytes;
+} counted;
+
+static void *cnt_alloc(size_t n, void *user)
+{
+    counted *c = user;
+    size_t *p = malloc(n + 16);
+    if (!p)
+        return NULL;
+    *p = n;
+    c->bytes += (long)n;
+    return (char *)p + 16;
+}
+
+static void cnt_free(void *ptr, void *user)
+{
+    counted *c = user;
+    if (!ptr)
+        return;
+    size_t *p = (size_t *)((char *)ptr - 16);
+    c->bytes -= (long)*p;
+    free(p);
+}
+
+static void *cnt_realloc(void *ptr, size_t n, void *user)
+{
+    void *q = cnt_alloc(n, user);
+    if (q && ptr) {
+        size_t old = *(size_t *)((char *)ptr - 16);
+        memcpy(q, ptr, old < n ? old : n);
+        cnt_free(ptr, user);
+    }
+    return q;
+}
+
+static void accept_invites(void *user, const sipua_ua_event *ev)
+{
+    fixture *f = user;
+    if (ev->type == SIPUA_UA_EV_INVITE)
+        assert_int_equal(sipua_session_accept(ev->session, NULL, T0), 0);
+    f->nevents++;
+}
+
+/* A call from the peer (Call-ID and branches numbered n), answered,
+ * acknowledged and ended by the peer's BYE at time t. */
+static void call_and_bye(fixture *f, int n, sipua_time t)
+{
+    static const char sdp[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\n"
+                              "t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+    char inv[2048];
+    snprintf(inv, sizeof inv,
+             "INVITE sip:192.0.2.1 SIP/2.0\r\n"
+             "Via: SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bKinv%d\r\n"
+             "Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=a1\r\n"
+             "To: <sip:192.0.2.1>\r\nCall-ID: ended-%d@example.com\r\nCSeq: 1 INVITE\r\n"
+             "Contact: <sip:alice@192.0.2.7:5070>\r\nContent-Type: application/sdp\r\n"
+             "Content-Length: %zu\r\n\r\n%s",
+             n, n, sizeof sdp - 1, sdp);
+    feed(f, inv, t);
+    const sipua_msg *ok = last_sent(f);
+    assert_int_equal(sipua_msg_status(ok), 200);
+    char tag[64];
+    const sipua_nameaddr *to = sipua_msg_to(ok);
+    snprintf(tag, sizeof tag, "%.*s", (int)to->tag.len, to->tag.p);
+    char req[1024];
+    const char *fmt = "%s sip:alice@192.0.2.1 SIP/2.0\r\n"
+                      "Via: SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bK%s%d\r\n"
+                      "Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=a1\r\n"
+                      "To: <sip:192.0.2.1>;tag=%s\r\nCall-ID: ended-%d@example.com\r\n"
+                      "CSeq: %d %s\r\nContent-Length: 0\r\n\r\n";
+    snprintf(req, sizeof req, fmt, "ACK", "ack", n, tag, n, 1, "ACK");
+    feed(f, req, t + 1000);
+    snprintf(req, sizeof req, fmt, "BYE", "bye", n, tag, n, 2, "BYE");
+    feed(f, req, t + 2000);
+    assert_int_equal(sipua_msg_status(last_sent(f)), 200);
+    assert_int_equal(sipua_ua_advance(f->ua, t + 3000), 0);
+}
+
+/* The session of an ended call and its copies go with the BYE's 200, not
+ * when the INVITE transaction ends 32 s later (Timer L, RFC 6026); the
+ * transaction still answers a late CANCEL with 200 (RFC 3261 9.2). */
+static void test_an_ended_call_keeps_only_its_transactions(void **state)
+{
+    (void)state;
+    fixture f;
+    memset(&f, 0, sizeof f);
+    counted c = {{cnt_alloc, cnt_realloc, cnt_free, NULL}, 0};
+    c.a.user = &c;
+    sipua_ua_config cfg;
+    sipua_ua_config_init(&cfg);
+    sipua_endpoint me;
+    sipua_endpoint_set(&me, SIPUA_TRANSPORT_UDP, "192.0.2.1", 5060, 0);
+    assert_int_equal(sipua_ua_config_listen(&cfg, &me), 0);
+    sipua_ua_callbacks cb = callbacks;
+    cb.event = accept_invites;
+    assert_int_equal(sipua_ua_new(&cfg, &cb, &f, &c.a, &f.ua), 0);
+    f.msg = sipua_msg_new(NULL, NULL);
+
+    /* a first call sets up what calls share (capabilities, tables) */
+    call_and_bye(&f, 1, T0);
+    assert_int_equal(sipua_ua_advance(f.ua, T0 + 40000000), 0);
+    long idle = c.bytes;
+
+    call_and_bye(&f, 2, T0 + 50000000);
+    sipua_ua_stats st;
+    sipua_ua_get_stats(f.ua, &st);
+    assert_int_equal(st.live_sessions, 0);
+    assert_int_equal(st.live_dialogs, 0);
+    assert_int_equal(st.live_transactions, 2); /* the INVITE's (Accepted) and the BYE's */
+    if (c.bytes - idle > 1500)
+        fail_msg("%ld octets kept after the BYE", c.bytes - idle);
+
+    /* a late CANCEL matches the INVITE's transaction */
+    feed(&f,
+         "CANCEL sip:192.0.2.1 SIP/2.0\r\n"
+         "Via: SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bKinv2\r\n"
+         "Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=a1\r\n"
+         "To: <sip:192.0.2.1>\r\nCall-ID: ended-2@example.com\r\nCSeq: 1 CANCEL\r\n"
+         "Content-Length: 0\r\n\r\n",
+         T0 + 50004000);
+    assert_int_equal(sipua_msg_status(last_sent(&f)), 200);
+
+    /* and the rest goes when the transactions end */
+    assert_int_equal(sipua_ua_advance(f.ua, T0 + 90000000), 0);
+    sipua_ua_get_stats(f.ua, &st);
+    assert_int_equal(st.live_transactions, 0);
+    assert_true(c.bytes <= idle);
+    sipua_ua_free(f.ua);
+    assert_int_equal(c.bytes, 0);
+    for (size_t i = 0; i < f.nout; i++)
+        free(f.out[i].bytes);
+    sipua_msg_free(f.msg);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -453,6 +594,7 @@ int main(void)
         T(test_stream_segments_and_two_messages_in_one),
         T(test_websocket_upgrade_then_a_framed_request),
         T(test_bad_arguments),
+        cmocka_unit_test(test_an_ended_call_keeps_only_its_transactions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
