@@ -354,15 +354,16 @@ test_ca()
 # ---------------------------------------------------------------------------
 # Kamailio
 
-# kamailio_start [NAME=kamailio]: starts Kamailio with
-# tests/interop/kamailio/kamailio.cfg on five free ports and the test CA's
+# kamailio_start [NAME=kamailio] [CONFIG=kamailio.cfg]: starts Kamailio with
+# tests/interop/kamailio/CONFIG (and the -A defines in the array
+# KAMAILIO_DEFINES, if set) on five free ports and the test CA's
 # server certificate, in the foreground of its own process, and waits until
 # every listener is up. Sets KAM_UDP_PORT, KAM_TCP_PORT, KAM_TLS_PORT,
 # KAM_WS_PORT, KAM_WSS_PORT (and CA_DIR). A start that loses a port race
 # ("Address already in use") is retried on new ports, three times at most.
 kamailio_start()
 {
-    local name=${1:-kamailio} attempt run
+    local name=${1:-kamailio} config=${2:-kamailio.cfg} attempt run
     need_program kamailio kamailio
     local modules
     modules=$(kamailio -h 2>/dev/null | sed -n 's/.*Modules search path (default: \(.*\)).*/\1/p')
@@ -377,11 +378,12 @@ kamailio_start()
     mkdir -p "$run"
     for attempt in 1 2 3; do
         read -r KAM_UDP_PORT KAM_TCP_PORT KAM_TLS_PORT KAM_WS_PORT KAM_WSS_PORT < <(free_ports 5) || return 1
-        KAMAILIO_CMD=(kamailio -DD -E -f "$INTEROP_DIR/kamailio/kamailio.cfg"
+        KAMAILIO_CMD=(kamailio -DD -E -f "$INTEROP_DIR/kamailio/$config"
             -Y "$run" -w "$run" -m 64 -M 8
             -A "UDP_PORT=$KAM_UDP_PORT" -A "TCP_PORT=$KAM_TCP_PORT" -A "TLS_PORT=$KAM_TLS_PORT"
             -A "WS_PORT=$KAM_WS_PORT" -A "WSS_PORT=$KAM_WSS_PORT"
-            -A "TLS_CERT=\"$CA_DIR/server.pem\"" -A "TLS_KEY=\"$CA_DIR/server.key\"")
+            -A "TLS_CERT=\"$CA_DIR/server.pem\"" -A "TLS_KEY=\"$CA_DIR/server.key\""
+            ${KAMAILIO_DEFINES[@]+"${KAMAILIO_DEFINES[@]}"})
         peer_start "$name" "${KAMAILIO_CMD[@]}"
         if peer_wait_port "$name" udp "$KAM_UDP_PORT" 10 &&
             peer_wait_port "$name" tcp "$KAM_TCP_PORT" 10 &&

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# sipua register against Kamailio as a registrar
+# (tests/interop/kamailio/registrar.cfg: auth_db over a db_text user table
+# written here, qop=auth with nonce counts checked, Min-Expires 4 s):
+#   - `sipua register --once` over UDP, TCP, TLS (the test CA), WS and WSS:
+#     401, answered, 200 with our contact, then unregistered (Expires: 0),
+#     exit 0;
+#   - a wrong password: AUTHENTICATION_ERROR after one answered challenge,
+#     exit 1;
+#   - the settings from a config file (--config), with --json output; the
+#     password appears in no output;
+#   - staying registered: --expires 2 gets 423 and asks again for 4 s, is
+#     refreshed every 2 s with the cached credentials (one challenge in
+#     all: Kamailio checks that each nc is higher), and unregisters on
+#     SIGTERM, exit 0;
+#   - the same with Kamailio challenging in SHA-256 (RFC 8760).
+# Exit 0 all passed, 1 any failure, 77 when a peer is not installed.
+
+# Functions below run through `check` (indirectly).
+# shellcheck disable=SC2317
+set -uo pipefail
+# shellcheck source=SCRIPTDIR/../interop/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../interop/lib.sh"
+
+interop_init kamailio_register
+need_program kamailio kamailio
+need_program openssl openssl
+need_sipua_command register
+
+modules=$(kamailio -h 2>/dev/null | sed -n 's/.*Modules search path (default: \(.*\)).*/\1/p')
+for m in auth auth_db db_text registrar usrloc; do
+    if [[ -n $modules && ! -f $modules/$m.so ]]; then
+        skip "Kamailio module $m.so is missing from $modules" "run scripts/install-deps"
+    fi
+done
+
+PASSWORD='s3cret-Pw#1'
+db=$SCRATCH/db
+mkdir -p "$db"
+printf 'id(int,auto) table_name(string) table_version(int) \n0:subscriber:7\n' >"$db/version"
+printf 'id(int,auto) username(string) domain(string) password(string) \n1:alice:127.0.0.1:%s\n' \
+    "${PASSWORD//:/\\:}" >"$db/subscriber"
+
+start_registrar()
+{
+    local name=$1 alg=${2:-}
+    KAMAILIO_DEFINES=(-A "DB_URL=\"text://$db\"" -A "MIN_EXPIRES=4")
+    [[ -n $alg ]] && KAMAILIO_DEFINES+=(-A "AUTH_ALG=\"$alg\"")
+    kamailio_start "$name" registrar.cfg || fail "Kamailio ($name) did not start"
+}
+
+port_of()
+{
+    case $1 in
+    udp) echo "$KAM_UDP_PORT" ;;
+    tcp) echo "$KAM_TCP_PORT" ;;
+    tls) echo "$KAM_TLS_PORT" ;;
+    ws) echo "$KAM_WS_PORT" ;;
+    wss) echo "$KAM_WSS_PORT" ;;
+    esac
+}
+
+no_password_in()
+{
+    if grep -qF -- "$PASSWORD" "$@"; then
+        echo "the password appears in $*"
+        return 1
+    fi
+}
+
+register_once()
+{
+    local t=$1 out=$SCRATCH/once_$1.out
+    sipua_run "once_$t" register --once --aor sip:alice@127.0.0.1 \
+        --registrar "sip:127.0.0.1:$(port_of "$t")" --transport "$t" \
+        --password "$PASSWORD" --ca "$CA_DIR/ca.pem" --display-name "Alice" || return 1
+    grep -q "registered 200 OK, expires 600 s" "$out" &&
+        grep -q "unregistered 200 OK" "$out" &&
+        if [[ $t == udp ]]; then
+            grep -Eq "contact <sip:alice@127.0.0.1:[0-9]+>;expires=600" "$out"
+        else
+            grep -q "contact <sip:alice@127.0.0.1;transport=$t>;expires=600" "$out"
+        fi &&
+        no_password_in "$out"
+}
+
+wrong_password()
+{
+    local rc out=$SCRATCH/wrong.out
+    sipua_run wrong register --once --aor sip:alice@127.0.0.1 \
+        --registrar "sip:127.0.0.1:$KAM_TCP_PORT;transport=tcp" --password not-the-password
+    rc=$?
+    ((rc == 1)) && grep -q "registration_failed 401 Unauthorized: Authentication Error" "$out" &&
+        grep -q "registration failed: AUTHENTICATION_ERROR (401 Unauthorized)" "$out" &&
+        ! grep -q "not-the-password" "$out"
+}
+
+config_file()
+{
+    local out=$SCRATCH/config.out conf=$SCRATCH/sipua.conf
+    cat >"$conf" <<EOF
+# sipua configuration for the interop test
+aor = sip:alice@127.0.0.1
+password = "$PASSWORD"
+registrar = sip:127.0.0.1:$KAM_TLS_PORT;transport=tls
+ca = $CA_DIR/ca.pem
+display_name = "Alice Liddell"
+expires = 300
+EOF
+    sipua_run config register --once --json --config "$conf" || return 1
+    grep -q '"event":"registered".*"status":200.*"expires":300' "$out" &&
+        grep -q '"event":"unregistered".*"status":200' "$out" &&
+        no_password_in "$out"
+}
+
+bad_config_line()
+{
+    local out=$SCRATCH/badconf.out conf=$SCRATCH/bad.conf rc
+    printf 'aor = sip:alice@127.0.0.1\nexpires = soon\n' >"$conf"
+    sipua_run badconf register --once --config "$conf"
+    rc=$?
+    ((rc == 2)) && grep -q "bad.conf:2: expires" "$out"
+}
+
+# stay_registered KAMAILIO_NAME TRANSPORT: registers for 2 s (423: 4 s),
+# waits for two refreshes, stops it with SIGTERM.
+stay_registered()
+{
+    local kam=$1 t=$2 name=stay_$1_$2 rc before after
+    before=$(grep -c "credentials refused or absent" "${PEER_LOG[$kam]}")
+    peer_start "$name" "$SIPUA_BIN" register --aor sip:alice@127.0.0.1 \
+        --registrar "sip:127.0.0.1:$(port_of "$t")" --transport "$t" \
+        --password "$PASSWORD" --ca "$CA_DIR/ca.pem" --expires 2
+    local deadline=$((SECONDS + 15))
+    while (($(grep -c "registered 200 OK, expires 4 s" "${PEER_LOG[$name]}") < 3)); do
+        if ((SECONDS >= deadline)) || ! peer_alive "$name"; then
+            echo "no third registration within 15 s"
+            cat "${PEER_LOG[$name]}"
+            peer_stop "$name" 3
+            return 1
+        fi
+        sleep 0.1
+    done
+    peer_stop "$name" 10
+    rc=$?
+    after=$(grep -c "credentials refused or absent" "${PEER_LOG[$kam]}")
+    sed 's/^/  | /' "${PEER_LOG[$name]}"
+    echo "exit status $rc; Kamailio challenged $((after - before)) time(s)"
+    ((rc == 0)) && grep -q "unregistered 200 OK" "${PEER_LOG[$name]}" &&
+        ((after - before == 1)) && no_password_in "${PEER_LOG[$name]}"
+}
+
+start_registrar kam
+for t in udp tcp tls ws wss; do
+    check "sipua register --once over ${t^^} -> Kamailio: 401, 200, unregistered" register_once "$t"
+done
+check "wrong password -> AUTHENTICATION_ERROR, exit 1" wrong_password
+check "settings from --config (TLS), --json, no password in the output" config_file
+check "a bad config line -> FILE:LINE named, exit 2" bad_config_line
+
+# Not through `check`: sipua runs as a peer of this shell (its PID must be
+# recorded here for the exit trap).
+run_stay()
+{
+    local what=$1
+    shift
+    local out
+    out=$(mktemp "$SCRATCH/stay.XXXXXX")
+    if stay_registered "$@" >"$out" 2>&1; then
+        INTEROP_PASSED=$((INTEROP_PASSED + 1))
+        log "PASS  $what"
+    else
+        INTEROP_FAILED=$((INTEROP_FAILED + 1))
+        log "FAIL  $what"
+    fi
+    sed 's/^/      /' "$out"
+}
+run_stay "423 then 4 s, two refreshes with cached credentials (UDP), unregistered on SIGTERM" \
+    kam udp
+peer_stop kam 5 >/dev/null
+
+start_registrar kam256 SHA-256
+check "SHA-256 challenge: sipua register --once over TCP" register_once tcp
+run_stay "SHA-256: refreshes with cached credentials (WS), unregistered on SIGTERM" kam256 ws
+peer_stop kam256 5 >/dev/null
+
+finish
