@@ -15,6 +15,7 @@
 
 #include "base.h"
 #include "msg.h"
+#include "ua.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -173,6 +174,27 @@ SIPUA_EXTERN void sipua_auth_verify_opts_init(sipua_auth_verify_opts *o);
  * response is right but for another nonce: challenge again with
  * stale=true, RFC 7616 3.3). */
 SIPUA_EXTERN int sipua_auth_verify(const sipua_auth *creds, const sipua_auth_verify_opts *o);
+
+/* ------------------------------------------------------------------ */
+/* The UA's credentials                                                */
+
+/* The credentials the UA answers challenges to its sessions' requests
+ * with: a 401 or 407 to an INVITE sends it again (CSeq + 1) with an
+ * Authorization or Proxy-Authorization for the strongest challenge whose
+ * realm has credentials here; the session's later requests carry
+ * credentials for that challenge from the start (nc counting on). A
+ * second challenge for a realm already answered, not marked stale, fails
+ * the call with AUTHENTICATION_ERROR, as does a challenge no credentials
+ * answer. realm NULL: any realm (a realm of its own is preferred);
+ * setting a realm again replaces it; user and password NULL remove it.
+ * The strings are copied; the password never appears in an event, a trace
+ * or an error, and its copy is wiped when removed or when the UA is freed.
+ * Registrations have their own (sipua/register.h). Returns 0,
+ * SIPUA_EINVAL (NULL ua, user without password or the reverse, an empty
+ * user, CR or LF in realm or user), SIPUA_ELIMIT (8 realms already),
+ * SIPUA_ENOMEM. */
+SIPUA_EXTERN int sipua_ua_set_credentials(sipua_ua *ua, const char *realm, const char *user,
+                                          const char *password);
 
 #ifdef __cplusplus
 }

@@ -163,7 +163,14 @@ struct sipua_session {
     sipua__referral *referral; /* the peer's REFER we act on, until its last NOTIFY */
     sipua__referral *deciding; /* the one whose referred event is in progress */
     sipua_session *replaces;   /* incoming with Replaces: the session it replaces */
-    int generic_reqs;          /* requests of sipua_session_send_request() in progress */
+
+    /* Digest authentication (auth.c) */
+    char *auth_chal;         /* the challenge our INVITE last answered, for later requests */
+    int auth_proxy;          /* it was a Proxy-Authenticate */
+    uint32_t auth_nc;        /* its nonce count so far */
+    int auth_rounds;         /* INVITEs sent again for challenges */
+    char auth_realm[2][128]; /* the realms answered: WWW [0], proxy [1] */
+    int generic_reqs;        /* requests of sipua_session_send_request() in progress */
     /* the session layer watching a session's events: a referral, the call
      * it started */
     void (*observer)(sipua_session *s, const sipua_session_event *ev, void *user);
@@ -229,6 +236,12 @@ int sipua__session_send_in_dialog(sipua_session *s, sipua_method method, const c
 int sipua__session_send_in_dialog_named(sipua_session *s, sipua_method method,
                                         sipua_str method_name, const char *const *extra,
                                         size_t nextra, sipua_str body, sipua__sreq **out);
+/* Client: sends our INVITE again (RFC 3261 8.1.3.5, 22.2; RFC 4028
+ * 7.4): CSeq + 1, a new branch, the header lines named in drop (lower
+ * case) left out and `lines` (whole lines with CRLFs) added; the new
+ * transaction becomes the session's. 1 when it went, else 0. */
+int sipua__session_invite_again(sipua_session *s, const char *const *drop, size_t ndrop,
+                                const char *lines);
 /* A response on a non-INVITE server transaction, `extra` whole header
  * lines (CRLFs included) or NULL. */
 void sipua__session_respond_simple(sipua_session *s, sipua__txn *st, const sipua_msg *req, int code,
@@ -305,6 +318,17 @@ sipua__sreq *sipua__refer_notify_of(const sipua_session *s);
 void sipua__refer_detach(sipua_session *s);
 /* The last reference goes: what refer.c keeps. */
 void sipua__refer_release(sipua_session *s);
+
+/* auth.c */
+/* Client: a 401 or 407 to our INVITE. 1 when the INVITE went again with
+ * credentials; 0 when it cannot be answered (no credentials for the
+ * realm, refused ones, nothing usable): the caller fails the session. */
+int sipua__auth_invite_challenged(sipua_session *s, const sipua_msg *resp);
+/* A request of the session, built in buf[0..len) (cap bytes): the
+ * credentials for the session's challenge added when there is one.
+ * Returns the new length. */
+int sipua__auth_add(sipua_session *s, char *buf, size_t len, size_t cap);
+void sipua__auth_release(sipua_session *s);
 
 /* dtmf.c */
 void sipua__dtmf_init(sipua_session *s);

@@ -480,109 +480,14 @@ int sipua__timer_client_422(sipua_session *s, const sipua_msg *resp)
         return 0;
     /* the INVITE again, CSeq + 1 and a new branch, with the interval
      * asked for (RFC 4028 7.4) */
-    char branch[40];
-    if (sipua__txn_make_branch(s->host.txn, branch, sizeof branch) < 0)
+    static const char *const drop[] = {"session-expires", "x", "min-se"};
+    char lines[96];
+    snprintf(lines, sizeof lines, "Session-Expires: %lu\r\nMin-SE: %lu\r\n", (unsigned long)min,
+             (unsigned long)min);
+    if (!sipua__session_invite_again(s, drop, 3, lines))
         return 0;
-    const sipua_msg *inv = s->invite;
-    const sipua_cseq *cs = sipua_msg_cseq(inv);
-    const sipua_hdr *se = sipua_msg_find(inv, SIPUA_HDR_SESSION_EXPIRES, NULL);
-    sipua_str raw = sipua_msg_raw(inv);
-    sipua_str body = sipua_msg_body(inv);
-    if (!cs || !se || !body.p)
-        return 0;
-    size_t cap = raw.len + 256;
-    char *buf = sipua__session_alloc(s, cap);
-    if (!buf)
-        return 0;
-    /* every header line copied but Via, CSeq, Session-Expires, Min-SE and
-     * Content-Length, which are written anew */
-    size_t n = 0;
-    const char *p = raw.p, *end = raw.p + raw.len - body.len;
-    int first = 1;
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        size_t ll = eol ? (size_t)(eol - p + 1) : (size_t)(end - p);
-        sipua_str line = {p, ll};
-        p += ll;
-        if (ll <= 2) /* the blank line */
-            break;
-        if (first) {
-            memcpy(buf + n, line.p, ll);
-            n += ll;
-            first = 0;
-            continue;
-        }
-        static const char *const skip[] = {
-            "via:", "v:", "cseq:", "session-expires:", "x:", "min-se:", "content-length:", "l:"};
-        int drop = 0;
-        for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++) {
-            size_t k = strlen(skip[i]);
-            if (ll > k && sipua_str_caseeq((sipua_str){line.p, k}, skip[i]))
-                drop = 1;
-        }
-        if (sipua_str_caseeq((sipua_str){line.p, ll < 4 ? ll : 4}, "via:")) {
-            /* the top Via with a new branch */
-            const char *b = NULL;
-            for (size_t i = 0; i + 7 <= ll; i++)
-                if (memcmp(line.p + i, "branch=", 7) == 0)
-                    b = line.p + i + 7;
-            if (b) {
-                size_t keep = (size_t)(b - line.p);
-                memcpy(buf + n, line.p, keep);
-                n += keep;
-                n += (size_t)snprintf(buf + n, cap - n, "%s\r\n", branch);
-            }
-            continue;
-        }
-        if (drop)
-            continue;
-        memcpy(buf + n, line.p, ll);
-        n += ll;
-    }
-    n += (size_t)snprintf(buf + n, cap - n,
-                          "CSeq: %lu INVITE\r\nSession-Expires: %lu\r\nMin-SE: %lu\r\n"
-                          "Content-Length: %zu\r\n\r\n",
-                          (unsigned long)cs->number + 1, (unsigned long)min, (unsigned long)min,
-                          body.len);
-    if (n + body.len > cap) {
-        sipua__session_free(s, buf);
-        return 0;
-    }
-    memcpy(buf + n, body.p, body.len);
-    n += body.len;
-    sipua__sreq *q = sipua__session_alloc(s, sizeof *q);
-    sipua_msg *m = sipua_msg_new(NULL, s->host.alloc);
-    if (!q || !m || sipua_msg_parse(m, buf, n, SIPUA_PARSE_DATAGRAM) <= 0) {
-        sipua__session_free(s, q);
-        sipua_msg_free(m);
-        sipua__session_free(s, buf);
-        return 0;
-    }
-    memset(q, 0, sizeof *q);
-    q->owner.kind = SIPUA__OWNER_SESSION;
-    q->s = sipua_session_ref(s);
-    q->method = SIPUA_METHOD_INVITE;
-    sipua__txn_dest d = *sipua__txn_get_dest(s->invite_txn);
-    sipua__txn *t;
-    if (sipua__txn_client_new(s->host.txn, buf, n, &d, q, sipua__session_now(s), &t) < 0) {
-        sipua_session_unref(s);
-        sipua__session_free(s, q);
-        sipua_msg_free(m);
-        sipua__session_free(s, buf);
-        return 0;
-    }
-    /* the new INVITE is the session's from now on; the old transaction
-     * ends on its own */
-    sipua_msg_free(s->invite);
-    sipua__session_free(s, s->invite_buf);
-    s->invite = m;
-    s->invite_buf = buf;
-    s->invite_len = n;
-    s->invite_req = q;
-    s->invite_txn = t;
     s->se_asked = min;
     s->se_retried = 1;
-    s->provisional_seen = 0;
     return 1;
 }
 

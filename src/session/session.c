@@ -255,6 +255,7 @@ void sipua_session_unref(sipua_session *s)
     sipua__shared_caps_unref(s->caps);
     sipua__prack_release(s);
     sipua__reinvite_release(s);
+    sipua__auth_release(s);
     sipua__refer_release(s);
     sipua__session_free(s, s);
 }
@@ -562,6 +563,8 @@ int sipua__session_send_in_dialog_named(sipua_session *s, sipua_method method,
     int n = sipua__dialog_build_request(s->dialog, &r, buf, sizeof buf, &nh, NULL);
     if (n < 0)
         return n;
+    if (method != SIPUA_METHOD_ACK)
+        n = sipua__auth_add(s, buf, (size_t)n, sizeof buf);
     if (method == SIPUA_METHOD_ACK) {
         sipua__reinvite_keep_ack(s, &to, buf, (size_t)n);
         return s->host.send(s->host.ctx, &to, buf, (size_t)n);
@@ -718,6 +721,124 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
     s->invite_req = q;
     *out = s;
     return 0;
+}
+
+/* 1 when the header line `line` (its name up to the colon) is one of
+ * names (lower case). */
+static int line_named(sipua_str line, const char *const *names, size_t n)
+{
+    const char *colon = memchr(line.p, ':', line.len);
+    if (!colon)
+        return 0;
+    size_t k = (size_t)(colon - line.p);
+    while (k && (line.p[k - 1] == ' ' || line.p[k - 1] == '\t'))
+        k--;
+    for (size_t i = 0; i < n; i++)
+        if (strlen(names[i]) == k && sipua_str_caseeq((sipua_str){line.p, k}, names[i]))
+            return 1;
+    return 0;
+}
+
+int sipua__session_invite_again(sipua_session *s, const char *const *drop, size_t ndrop,
+                                const char *lines)
+{
+    if (!s->invite_txn || s->final_given)
+        return 0;
+    char branch[40];
+    if (sipua__txn_make_branch(s->host.txn, branch, sizeof branch) < 0)
+        return 0;
+    const sipua_cseq *cs = sipua_msg_cseq(s->invite);
+    sipua_str raw = {s->invite_buf, s->invite_len};
+    sipua_str body = sipua_msg_body(s->invite);
+    if (!cs || cs->number >= 0x7fffffff)
+        return 0;
+    size_t cap = raw.len + strlen(lines) + 128;
+    char *buf = sipua__session_alloc(s, cap);
+    if (!buf)
+        return 0;
+    /* every header line copied but Via, CSeq, Content-Length and those
+     * named, which are written anew */
+    static const char *const own[] = {"via", "v", "cseq", "content-length", "l"};
+    size_t n = 0;
+    const char *p = raw.p, *end = raw.p + raw.len - body.len;
+    int first = 1;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        size_t ll = eol ? (size_t)(eol - p + 1) : (size_t)(end - p);
+        sipua_str line = {p, ll};
+        p += ll;
+        if (ll <= 2) /* the blank line */
+            break;
+        if (first) {
+            memcpy(buf + n, line.p, ll);
+            n += ll;
+            first = 0;
+            continue;
+        }
+        if (line_named(line, own, 2)) {
+            /* the top Via (ours, the only one) with a new branch */
+            const char *b = NULL;
+            for (size_t i = 0; i + 7 <= ll; i++)
+                if (memcmp(line.p + i, "branch=", 7) == 0)
+                    b = line.p + i + 7;
+            if (b) {
+                size_t keep = (size_t)(b - line.p);
+                memcpy(buf + n, line.p, keep);
+                n += keep;
+                n += (size_t)snprintf(buf + n, cap - n, "%s\r\n", branch);
+            }
+            continue;
+        }
+        if (line_named(line, own, sizeof own / sizeof own[0]) || line_named(line, drop, ndrop))
+            continue;
+        memcpy(buf + n, line.p, ll);
+        n += ll;
+    }
+    int w = snprintf(buf + n, cap - n, "CSeq: %lu INVITE\r\n%sContent-Length: %zu\r\n\r\n",
+                     (unsigned long)cs->number + 1, lines, body.len);
+    if (w < 0 || n + (size_t)w + body.len > cap) {
+        sipua__session_free(s, buf);
+        return 0;
+    }
+    n += (size_t)w;
+    memcpy(buf + n, body.p, body.len);
+    n += body.len;
+    sipua__sreq *q = sipua__session_alloc(s, sizeof *q);
+    if (!q) {
+        sipua__session_free(s, buf);
+        return 0;
+    }
+    memset(q, 0, sizeof *q);
+    q->owner.kind = SIPUA__OWNER_SESSION;
+    q->s = sipua_session_ref(s);
+    q->method = SIPUA_METHOD_INVITE;
+    sipua__txn_dest d = *sipua__txn_get_dest(s->invite_txn);
+    sipua__txn *t;
+    char *old_buf = s->invite_buf;
+    sipua_msg *old_msg = s->invite;
+    s->invite_buf = NULL;
+    s->invite = NULL;
+    if (keep_invite(s, buf, n, NULL) != 0 ||
+        sipua__txn_client_new(s->host.txn, s->invite_buf, s->invite_len, &d, q,
+                              sipua__session_now(s), &t) < 0) {
+        sipua_msg_free(s->invite);
+        sipua__session_free(s, s->invite_buf);
+        s->invite_buf = old_buf;
+        s->invite = old_msg;
+        sipua_session_unref(s);
+        sipua__session_free(s, q);
+        sipua__session_free(s, buf);
+        return 0;
+    }
+    sipua__session_free(s, buf);
+    /* the new INVITE is the session's from now on; the old transaction
+     * ends on its own */
+    sipua_msg_free(old_msg);
+    sipua__session_free(s, old_buf);
+    s->invite_req = q;
+    s->invite_txn = t;
+    s->provisional_seen = 0;
+    return 1;
 }
 
 static int send_cancel(sipua_session *s)
@@ -893,6 +1014,8 @@ static void client_invite_response(sipua_session *s, const sipua_msg *resp)
             return;
         if (code == 422 && sipua__timer_client_422(s, resp))
             return; /* sent again with the Min-SE asked for (RFC 4028 7.4) */
+        if ((code == 401 || code == 407) && sipua__auth_invite_challenged(s, resp))
+            return; /* sent again with credentials (RFC 3261 22.2) */
         if (code == 487 && s->cancel_sent) {
             sipua__session_emit(s, SIPUA_SESSION_EV_CANCELED, resp, code, SIPUA_CAUSE_CANCELED, 0);
             return;

@@ -37,6 +37,24 @@ typedef struct sipua__owner {
 typedef struct sipua__shared_caps sipua__shared_caps;
 void sipua__shared_caps_unref(sipua__shared_caps *c);
 
+/* Credentials to answer Digest challenges with, by realm ("" for any
+ * realm), as sipua_ua_set_credentials() set them; the UA owns them. */
+#define SIPUA__CREDS_MAX 8
+typedef struct sipua__cred {
+    char *realm, *user, *password;
+} sipua__cred;
+typedef struct sipua__creds {
+    sipua__cred c[SIPUA__CREDS_MAX];
+    size_t n;
+} sipua__creds;
+/* Sets (user and password), replaces or (user and password NULL) removes
+ * the credentials of a realm (NULL: any). 0, SIPUA_EINVAL, SIPUA_ELIMIT,
+ * SIPUA_ENOMEM. */
+int sipua__creds_set(sipua__creds *cs, const sipua_allocator *a, const char *realm,
+                     const char *user, const char *password);
+/* Forgets them all, the memory wiped. */
+void sipua__creds_clear(sipua__creds *cs, const sipua_allocator *a);
+
 typedef struct sipua__session_host {
     void *ctx; /* the UA */
     sipua__txn_layer *txn;
@@ -49,6 +67,7 @@ typedef struct sipua__session_host {
     sipua_sdp *sdp;
     sipua_time *now; /* the UA's current time; calls from the application move it on */
     const char *user_agent;
+    const sipua__creds *creds; /* Digest credentials, or NULL */
     sipua_time t1, t2;
     sipua_time no_answer_timeout; /* incoming sessions unanswered: 480, NO_ANSWER */
     uint16_t rtp_port_base;       /* our SDP's audio port: base + 2 * (id % 5000) */

@@ -8,6 +8,7 @@
 #include "base/timer.h"
 #include "dialog/dialog.h"
 #include "session/session.h"
+#include "sipua/auth.h"
 #include "sipua/ua.h"
 #include "transport/conn.h"
 #include "txn/txn.h"
@@ -67,6 +68,7 @@ struct sipua_ua {
     int server_ok; /* the Server header (user_agent) parses whole */
     /* registrations (register.c) */
     sipua__regs *regs;
+    sipua__creds creds; /* Digest credentials for the sessions' requests */
 };
 
 #define ALLOW_VALUE "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, NOTIFY"
@@ -885,6 +887,7 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
         .sdp = ua->sdp,
         .now = &ua->now,
         .user_agent = ua->user_agent,
+        .creds = &ua->creds,
         .t1 = tc.t1,
         .t2 = tc.t2,
         .no_answer_timeout = cfg->no_answer_timeout ? cfg->no_answer_timeout : 60000000,
@@ -960,7 +963,16 @@ void sipua_ua_free(sipua_ua *ua)
         ua->a.free(q, ua->a.user);
     }
     ua->a.free(ua->tx, ua->a.user);
+    sipua__creds_clear(&ua->creds, &ua->a);
     ua->a.free(ua, ua->a.user);
+}
+
+int sipua_ua_set_credentials(sipua_ua *ua, const char *realm, const char *user,
+                             const char *password)
+{
+    if (!ua)
+        return SIPUA_EINVAL;
+    return sipua__creds_set(&ua->creds, &ua->a, realm, user, password);
 }
 
 /* ------------------------------------------------------------------ */
