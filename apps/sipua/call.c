@@ -1,14 +1,14 @@
 /* sipua call: places one call and reports it as a timeline (or JSON
  * lines), optionally with the ladder of its SIP messages. */
 #include <errno.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "calls.h"
+#include "config.h"
+#include "sipua/auth.h"
 #include "sipua/io.h"
 
 static void call_usage(FILE *out)
@@ -19,6 +19,8 @@ static void call_usage(FILE *out)
           "                  [--hold-after S] [--unhold-after S]\n"
           "                  [--await-connection S] [--refer URI [--refer-after S]]\n"
           "                  [--transport udp|tcp|tls|ws|wss] [--ca FILE] [--insecure]\n"
+          "                  [--config FILE] [--aor URI] [--display-name NAME]\n"
+          "                  [--user NAME] [--password PW] [--proxy URI]\n"
           "                  [--json] [--ladder]\n"
           "\n"
           "Calls TARGET (a sip: or sips: URI) and prints the call's events as they come.\n"
@@ -47,6 +49,14 @@ static void call_usage(FILE *out)
           "                    a WebSocket client such as SIP.js is reached (RFC 7118 5)\n"
           "  --transport T     default: the URI's ;transport=, tls for sips:, else udp\n"
           "  --ca FILE         trust the CAs in FILE for TLS and WSS\n"
+          "  --config FILE     the settings file (default ~/.config/sipua/config, when it\n"
+          "                    exists; see docs/config.md); the flags below override it\n"
+          "  --aor URI         who we are: the From of the INVITE\n"
+          "  --display-name NAME  the From's display name\n"
+          "  --user NAME, --password PW  Digest credentials for 401/407 challenges\n"
+          "                    (user default: the AOR's user; SIPUA_PASSWORD in the\n"
+          "                    environment keeps the password off the command line)\n"
+          "  --proxy URI       send the INVITE through this outbound proxy (Route, ;lr)\n"
           "  --insecure        do not verify the server's certificate\n"
           "  --json            one JSON object per event on stdout\n"
           "  --ladder          print the SIP messages of the call as a ladder at the end\n"
@@ -314,29 +324,6 @@ static int parse_seconds(const char *opt, const char *v, double *out)
     return 0;
 }
 
-static int resolve_host(const sipua_uri *u, char *out, size_t cap)
-{
-    char host[256];
-    if (u->host.len >= sizeof host || u->host.len >= cap)
-        return -1;
-    memcpy(host, u->host.p, u->host.len);
-    host[u->host.len] = 0;
-    if (u->host_kind != SIPUA_HOST_NAME) {
-        memcpy(out, host, u->host.len + 1);
-        return 0;
-    }
-    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res;
-    int e = getaddrinfo(host, NULL, &hints, &res);
-    if (e) {
-        fprintf(stderr, "sipua call: cannot resolve %s: %s\n", host, gai_strerror(e));
-        return -1;
-    }
-    int r =
-        getnameinfo(res->ai_addr, res->ai_addrlen, out, (socklen_t)cap, NULL, 0, NI_NUMERICHOST);
-    freeaddrinfo(res);
-    return r ? -1 : 0;
-}
-
 int cmd_call(int argc, char **argv)
 {
     call_run r;
@@ -348,9 +335,25 @@ int cmd_call(int argc, char **argv)
     const char *target = NULL, *topt = NULL, *ca = NULL, *listen = NULL;
     int json = 0, ladder = 0, insecure = 0;
     size_t nh = 0;
+    app_config acct_flags, acct;
+    memset(&acct_flags, 0, sizeof acct_flags);
+    memset(&acct, 0, sizeof acct);
+    const char *config_path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (app_account_takes(a)) {
+            if (!v) {
+                fprintf(stderr, "sipua call: %s needs a value\n", a);
+                return EXIT_USAGE;
+            }
+            if (app_account_flag(&acct_flags, &config_path, a, v, "sipua call") < 0) {
+                app_config_free(&acct_flags);
+                return EXIT_USAGE;
+            }
+            i++;
+            continue;
+        }
         int takes =
             !strcmp(a, "--header") || !strcmp(a, "--hangup-after") || !strcmp(a, "--hold-after") ||
             !strcmp(a, "--unhold-after") || !strcmp(a, "--await-connection") ||
@@ -499,15 +502,42 @@ int cmd_call(int argc, char **argv)
         fprintf(stderr, "sipua call: --await-connection needs --listen on tcp, tls, ws or wss\n");
         return EXIT_USAGE;
     }
+    /* the account: who we are, through which proxy, with what credentials */
+    int bad = app_config_gather(&acct, &acct_flags, config_path, "sipua call");
+    app_config_free(&acct_flags);
+    char from[600], route[600], auth_user_buf[256];
+    if (!bad)
+        bad = app_config_proxy(&acct, t, &r.to, route, sizeof route, "sipua call");
+    if (bad) {
+        app_config_free(&acct);
+        return EXIT_USAGE;
+    }
+    app_config_from(&acct, from, sizeof from);
+    if (from[0] && !r.opts.anonymous)
+        r.opts.from = (sipua_str){from, strlen(from)};
+    if (route[0]) {
+        if (nh == MAX_HEADERS) {
+            fprintf(stderr, "sipua call: too many --header with --proxy\n");
+            app_config_free(&acct);
+            return EXIT_USAGE;
+        }
+        r.headers[nh++] = route;
+        r.opts.n_extra_headers = nh;
+    }
+    const char *auth_user = app_config_auth_user(&acct, auth_user_buf, sizeof auth_user_buf);
+
     char ip[SIPUA_HOST_MAX] = "0.0.0.0";
-    if (r.await < 0 && resolve_host(&u, ip, sizeof ip) != 0)
+    if (r.await < 0 && !route[0] && app_resolve_host(&u, ip, sizeof ip, "sipua call") != 0) {
+        app_config_free(&acct);
         return EXIT_FAIL;
+    }
     uint16_t port = u.port                     ? u.port
                     : t == SIPUA_TRANSPORT_TLS ? 5061
                     : t == SIPUA_TRANSPORT_WS  ? 80
                     : t == SIPUA_TRANSPORT_WSS ? 443
                                                : 5060;
-    sipua_endpoint_set(&r.to, t, ip, port, 0);
+    if (!route[0])
+        sipua_endpoint_set(&r.to, t, ip, port, 0);
 
     sipua_io_config cfg;
     sipua_io_config_init(&cfg);
@@ -515,20 +545,33 @@ int cmd_call(int argc, char **argv)
     cfg.verify_peer = !insecure;
     cfg.trace = ladder ? on_trace : NULL;
     cfg.accepted = on_accepted;
+    if (acct.user_agent)
+        cfg.ua.user_agent = acct.user_agent;
     if (sipua_io_new(&cfg, NULL, &r, &r.io) != 0) {
         fprintf(stderr, "sipua call: cannot start (TLS setup failed)\n");
+        app_config_free(&acct);
         return EXIT_FAIL;
     }
     calls_init(&r.out, sipua_io_now(r.io), json, ladder);
     sipua_endpoint bound;
     int e = listen ? sipua_io_listen(r.io, listen, &bound) : 0;
-    if (!e && r.await < 0 && (!listen || lep.transport != t))
-        e = sipua_io_prepare_client(r.io, t, ip);
+    if (!e && r.await < 0 && (!listen || lep.transport != r.to.transport))
+        e = sipua_io_prepare_client(r.io, r.to.transport, r.to.host);
     if (e) {
         fprintf(stderr, "sipua call: %s\n", sipua_io_last_error(r.io));
         sipua_io_free(r.io);
         calls_free(&r.out);
+        app_config_free(&acct);
         return EXIT_FAIL;
+    }
+    /* (the UA exists from here on: sipua_io_ua() makes it) */
+    if (acct.password && auth_user &&
+        sipua_ua_set_credentials(sipua_io_ua(r.io), NULL, auth_user, acct.password) != 0) {
+        fprintf(stderr, "sipua call: cannot use the credentials of user '%s'\n", auth_user);
+        sipua_io_free(r.io);
+        calls_free(&r.out);
+        app_config_free(&acct);
+        return EXIT_USAGE;
     }
     g_run = &r;
     sipua_io_on_signal(r.io, SIGINT, on_interrupt);
@@ -558,6 +601,7 @@ int cmd_call(int argc, char **argv)
         sipua_session_unref(r.old[i]);
     sipua_io_free(r.io);
     calls_free(&r.out);
+    app_config_free(&acct);
     g_run = NULL;
     return r.ok ? EXIT_OK : EXIT_FAIL;
 }

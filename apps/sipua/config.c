@@ -215,3 +215,121 @@ int app_resolve_host(const sipua_uri *u, char *out, size_t cap, const char *prog
     freeaddrinfo(res);
     return r ? -1 : 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* The account settings of sipua call and sipua answer                 */
+
+static const char *const account_flags[] = {"--aor",      "--display-name", "--user",
+                                            "--password", "--proxy",        "--registrar",
+                                            "--expires",  "--user-agent"};
+
+int app_account_flag(app_config *flags, const char **config_path, const char *flag,
+                     const char *value, const char *prog)
+{
+    if (!strcmp(flag, "--config")) {
+        *config_path = value;
+        return 1;
+    }
+    int known = 0;
+    for (size_t k = 0; k < sizeof account_flags / sizeof account_flags[0]; k++)
+        known |= !strcmp(flag, account_flags[k]);
+    if (!known)
+        return 0;
+    const char *why;
+    if (app_config_set(flags, flag + 2, value, &why) != 0) {
+        if (!strcmp(flag, "--password"))
+            fprintf(stderr, "%s: bad --password: %s\n", prog, why);
+        else
+            fprintf(stderr, "%s: bad %s '%s': %s\n", prog, flag, value, why);
+        return -1;
+    }
+    return 1;
+}
+
+int app_account_takes(const char *flag)
+{
+    if (!strcmp(flag, "--config"))
+        return 1;
+    for (size_t k = 0; k < sizeof account_flags / sizeof account_flags[0]; k++)
+        if (!strcmp(flag, account_flags[k]))
+            return 1;
+    return 0;
+}
+
+int app_config_gather(app_config *out, app_config *flags, const char *config_path, const char *prog)
+{
+    char def[1024];
+    const char *path = config_path ? config_path : app_config_default_path(def, sizeof def);
+    if (path && app_config_load(out, path, !config_path, prog) != 0)
+        return -1;
+    const char *env_pw = getenv("SIPUA_PASSWORD");
+    const char *why;
+    if (env_pw && *env_pw && !flags->password)
+        app_config_set(out, "password", env_pw, &why);
+    app_config_merge(out, flags);
+    return 0;
+}
+
+void app_config_from(const app_config *c, char *out, size_t cap)
+{
+    out[0] = 0;
+    if (!c->aor)
+        return;
+    if (c->display_name && *c->display_name) {
+        /* a quoted-string: " and \ escaped */
+        size_t n = 0;
+        out[n++] = '"';
+        for (const char *p = c->display_name; *p && n + 4 < cap; p++) {
+            if (*p == '"' || *p == '\\')
+                out[n++] = '\\';
+            out[n++] = *p;
+        }
+        out[n] = 0;
+        snprintf(out + n, cap - n, "\" <%s>", c->aor);
+    } else {
+        snprintf(out, cap, "<%s>", c->aor);
+    }
+}
+
+const char *app_config_auth_user(const app_config *c, char *buf, size_t cap)
+{
+    if (c->user)
+        return c->user;
+    sipua_uri u;
+    if (!c->aor || sipua_uri_parse((sipua_str){c->aor, strlen(c->aor)}, &u) != 0 || !u.user.len ||
+        u.user.len >= cap)
+        return NULL;
+    memcpy(buf, u.user.p, u.user.len);
+    buf[u.user.len] = 0;
+    return buf;
+}
+
+int app_config_proxy(const app_config *c, sipua_transport t, sipua_endpoint *hop, char *route,
+                     size_t cap, const char *prog)
+{
+    route[0] = 0;
+    if (!c->proxy)
+        return 0;
+    sipua_uri u;
+    if (sipua_uri_parse((sipua_str){c->proxy, strlen(c->proxy)}, &u) != 0)
+        return -1;
+    sipua_str tp;
+    if (u.scheme_id == SIPUA_URI_SIPS)
+        t = SIPUA_TRANSPORT_TLS;
+    if (sipua_param_find(u.params, "transport", &tp) && tp.p)
+        sipua_transport_from_name(tp, &t);
+    char ip[SIPUA_HOST_MAX];
+    if (app_resolve_host(&u, ip, sizeof ip, prog) != 0)
+        return -1;
+    uint16_t port = u.port                     ? u.port
+                    : t == SIPUA_TRANSPORT_TLS ? 5061
+                    : t == SIPUA_TRANSPORT_WS  ? 80
+                    : t == SIPUA_TRANSPORT_WSS ? 443
+                                               : 5060;
+    sipua_endpoint_set(hop, t, ip, port, 0);
+    /* loose routing (RFC 3261 16.12): the proxy's URI with lr */
+    sipua_str lr;
+    snprintf(route, cap, "Route: <%s%s>", c->proxy,
+             sipua_param_find(u.params, "lr", &lr) ? "" : ";lr");
+    return 0;
+}

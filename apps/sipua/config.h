@@ -39,4 +39,27 @@ void app_config_free(app_config *cfg);
  * into out. Returns 0, or -1 after printing why to stderr. */
 int app_resolve_host(const sipua_uri *u, char *out, size_t cap, const char *prog);
 
+/* The account flags of sipua call and sipua answer (--config, --aor,
+ * --display-name, --user, --password, --proxy, --registrar, --expires,
+ * --user-agent): takes() says whether flag is one; flag() stores its
+ * value: 1 done, 0 not an account flag, -1 after printing a bad value. */
+int app_account_takes(const char *flag);
+int app_account_flag(app_config *flags, const char **config_path, const char *flag,
+                     const char *value, const char *prog);
+/* The settings of a command into out: the file (config_path, else the
+ * default one when it exists), SIPUA_PASSWORD from the environment, then
+ * the flags. 0, or -1 after printing why. */
+int app_config_gather(app_config *out, app_config *flags, const char *config_path,
+                      const char *prog);
+/* `"Display" <aor>` for From into out; "" without an AOR. */
+void app_config_from(const app_config *c, char *out, size_t cap);
+/* The Digest username: user, else the AOR's user part (into buf); NULL
+ * when neither. */
+const char *app_config_auth_user(const app_config *c, char *buf, size_t cap);
+/* With an outbound proxy: *hop its address (transport t unless its URI
+ * says), route the Route header line for it (loose routing). 0 (route
+ * empty without a proxy), or -1 after printing why. */
+int app_config_proxy(const app_config *c, sipua_transport t, sipua_endpoint *hop, char *route,
+                     size_t cap, const char *prog);
+
 #endif
