@@ -95,8 +95,9 @@ SIPUA_EXTERN int sipua_register(sipua_ua *ua, const sipua_register_config *cfg,
  * request in flight, if any, is answered: RFC 3261 10.2 allows one at a
  * time), then UNREGISTERED. When no REGISTER went out yet, UNREGISTERED
  * comes at the next sipua_ua_advance() without one. Returns 0,
- * SIPUA_EINVAL, SIPUA_ENOTFOUND (no such registration, or it has ended) or
- * SIPUA_ESTATE (already unregistering). */
+ * SIPUA_EINVAL, SIPUA_ENOTFOUND (no such registration, or it has ended),
+ * SIPUA_ESTATE (already unregistering) or SIPUA_ENOMEM (the registration
+ * is then forgotten, as by sipua_register_cancel()). */
 SIPUA_EXTERN int sipua_unregister(sipua_ua *ua, uint64_t id, sipua_time now);
 
 /* Forgets registration id at once: no request, no event (a binding the

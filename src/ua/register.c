@@ -157,10 +157,11 @@ static int emit(sipua__reg *r, sipua_ua_event *ev)
     return 0;
 }
 
-static void arm(sipua__reg *r, timer_use use, sipua_time at)
+/* 0, or SIPUA_ENOMEM when the timer heap cannot grow */
+static int arm(sipua__reg *r, timer_use use, sipua_time at)
 {
     r->timer_use = use;
-    sipua__timer_schedule(r->set->host.timers, &r->timer, at);
+    return sipua__timer_schedule(r->set->host.timers, &r->timer, at);
 }
 
 /* ------------------------------------------------------------------ */
@@ -368,10 +369,11 @@ static void failed(sipua__reg *r, const sipua_msg *m, int status, int error, int
     if (cause != SIPUA_CAUSE_AUTHENTICATION_ERROR && r->retry_base > 0) {
         r->failures++;
         ev.retry_at = *r->set->host.now + backoff(r);
-        arm(r, T_SEND, ev.retry_at);
-    } else {
-        r->ended = 1;
+        if (arm(r, T_SEND, ev.retry_at) != 0)
+            ev.retry_at = 0; /* no memory for the timer: no retry */
     }
+    if (!ev.retry_at)
+        r->ended = 1;
     emit(r, &ev); /* frees it when it has ended */
 }
 
@@ -422,7 +424,11 @@ static void registered(sipua__reg *r, const sipua_msg *m)
      * short one */
     sipua_time g = (sipua_time)granted * 1000000;
     sipua_time delay = granted >= 60 ? g - 30000000 : g / 2;
-    arm(r, T_SEND, *r->set->host.now + delay);
+    if (arm(r, T_SEND, *r->set->host.now + delay) != 0) {
+        /* a binding that cannot be refreshed: said, and ended */
+        failed(r, m, 0, SIPUA_ENOMEM, SIPUA_CAUSE_INTERNAL_ERROR);
+        return;
+    }
     sipua_ua_event ev = {.type = SIPUA_UA_EV_REGISTERED,
                          .status = sipua_msg_status(m),
                          .reason = sipua_msg_reason(m),
@@ -759,6 +765,15 @@ int sipua_register(sipua_ua *ua, const sipua_register_config *cfg, const sipua_e
     return 0;
 }
 
+/* Without a request or an event; from inside its own event too. */
+static void forget(sipua__reg *r)
+{
+    if (r->in_event)
+        r->doomed = 1; /* freed when the callback returns */
+    else
+        reg_free(r);
+}
+
 int sipua_unregister(sipua_ua *ua, uint64_t id, sipua_time now)
 {
     sipua__regs *rs = sipua__ua_regs(ua, now);
@@ -777,7 +792,10 @@ int sipua_unregister(sipua_ua *ua, uint64_t id, sipua_time now)
     if (!r->ever_sent || e) {
         /* nothing to send, or it cannot go: the event comes from advance */
         r->pending_error = e;
-        arm(r, T_UNREGISTERED, *rs->host.now);
+        if (arm(r, T_UNREGISTERED, *rs->host.now) != 0) {
+            forget(r);
+            return SIPUA_ENOMEM;
+        }
     }
     return 0;
 }
@@ -790,9 +808,6 @@ int sipua_register_cancel(sipua_ua *ua, uint64_t id)
     sipua__reg *r = find(rs, id);
     if (!r)
         return SIPUA_ENOTFOUND;
-    if (r->in_event)
-        r->doomed = 1; /* freed when the callback returns */
-    else
-        reg_free(r);
+    forget(r);
     return 0;
 }

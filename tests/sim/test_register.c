@@ -743,6 +743,153 @@ static void test_bad_arguments(void **state)
     world_free(w);
 }
 
+/* ------------------------------------------------------------------ */
+/* Allocation failures                                                 */
+
+typedef struct failing {
+    long left; /* allocations that succeed before the rest fail; -1: all */
+    long failed;
+} failing;
+
+static void *f_alloc(size_t n, void *user)
+{
+    failing *f = user;
+    if (f->left == 0) {
+        f->failed++;
+        return NULL;
+    }
+    if (f->left > 0)
+        f->left--;
+    return malloc(n);
+}
+
+static void *f_realloc(void *p, size_t n, void *user)
+{
+    failing *f = user;
+    if (f->left == 0) {
+        f->failed++;
+        return NULL;
+    }
+    if (f->left > 0)
+        f->left--;
+    return realloc(p, n);
+}
+
+static void f_free(void *p, void *user)
+{
+    (void)user;
+    free(p);
+}
+
+static char g_req[8192];
+static size_t g_req_len;
+static int g_events;
+
+static int capture_send(void *user, const sipua_endpoint *to, const char *bytes, size_t len)
+{
+    (void)user;
+    (void)to;
+    if (len < sizeof g_req && memcmp(bytes, "REGISTER", 8) == 0) {
+        memcpy(g_req, bytes, len);
+        g_req_len = len;
+    }
+    return 0;
+}
+
+static void counter_random(void *user, uint8_t *buf, size_t len)
+{
+    (void)user;
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (uint8_t)(i * 37 + 11);
+}
+
+static void count_event(void *user, const sipua_ua_event *ev)
+{
+    (void)user;
+    if (ev->type >= SIPUA_UA_EV_REGISTERED)
+        g_events++;
+}
+
+/* A response to the last REGISTER sent. */
+static void answer_last(sipua_ua *ua, int code, const char *extra, sipua_time now)
+{
+    sipua_msg *req = sipua_msg_new(NULL, NULL);
+    assert_true(sipua_msg_parse(req, g_req, g_req_len, SIPUA_PARSE_DATAGRAM) > 0);
+    char buf[2048];
+    sipua_builder b;
+    sipua_builder_init(&b, buf, sizeof buf);
+    sipua_builder_response(&b, req, code, SIPUA_STR("X"), SIPUA_STR("t"), (sipua_str){NULL, 0}, 0);
+    sipua_builder_raw(&b, (sipua_str){extra, strlen(extra)});
+    sipua_builder_body(&b, (sipua_str){"", 0});
+    int n = sipua_builder_finish(&b);
+    assert_true(n > 0);
+    sipua_endpoint from;
+    sipua_endpoint_set(&from, SIPUA_TRANSPORT_UDP, "10.0.0.9", 5060, 0);
+    assert_int_equal(sipua_ua_recv(ua, &from, buf, (size_t)n, now), 0);
+    sipua_msg_free(req);
+}
+
+/* The N-th allocation after the UA exists fails, for every N until a whole
+ * registration (401, answer, 200, refresh, unregister) needs no more:
+ * each call returns 0 or SIPUA_ENOMEM, an event may say INTERNAL_ERROR,
+ * and nothing leaks (the sanitizer build checks). */
+static void test_allocation_failures_leave_nothing_behind(void **state)
+{
+    (void)state;
+    long k;
+    int ok_runs = 0;
+    for (k = 0; k < 200; k++) {
+        failing f = {.left = -1};
+        sipua_allocator a = {f_alloc, f_realloc, f_free, &f};
+        sipua_ua_config cfg;
+        sipua_ua_config_init(&cfg);
+        sipua_endpoint me, to;
+        sipua_endpoint_set(&me, SIPUA_TRANSPORT_UDP, "10.0.0.1", 5060, 0);
+        sipua_endpoint_set(&to, SIPUA_TRANSPORT_UDP, "10.0.0.9", 5060, 0);
+        sipua_ua_config_listen(&cfg, &me);
+        sipua_ua_callbacks cb = {.version = SIPUA_UA_CALLBACKS_VERSION,
+                                 .send = capture_send,
+                                 .random = counter_random,
+                                 .event = count_event};
+        sipua_ua *ua;
+        assert_int_equal(sipua_ua_new(&cfg, &cb, NULL, &a, &ua), 0);
+        f.left = k;
+        g_req_len = 0;
+        g_events = 0;
+        sipua_register_config rc;
+        sipua_register_config_init(&rc);
+        rc.aor = "sip:alice@sim.example";
+        rc.password = "secret";
+        rc.expires = 100;
+        uint64_t id;
+        sipua_time now = 1000000;
+        int r = sipua_register(ua, &rc, &to, now, &id);
+        assert_true(r == 0 || r == SIPUA_ENOMEM);
+        if (r == 0) {
+            answer_last(ua, 401,
+                        "WWW-Authenticate: Digest realm=\"sim\", nonce=\"n\", qop=auth\r\n", now);
+            now += 100000;
+            answer_last(ua, 200, "Contact: <sip:alice@10.0.0.1:5060>;expires=100\r\n", now);
+            now += 71 * S; /* the refresh */
+            sipua_ua_advance(ua, now);
+            answer_last(ua, 200, "Contact: <sip:alice@10.0.0.1:5060>;expires=100\r\n", now);
+            int u = sipua_unregister(ua, id, now);
+            assert_true(u == 0 || u == SIPUA_ENOMEM || u == SIPUA_ENOTFOUND);
+            for (int i = 0; i < 100 && sipua_ua_next_deadline(ua); i++)
+                sipua_ua_advance(ua, now += 10 * S);
+        }
+        sipua_ua_free(ua);
+        if (f.failed == 0) {
+            ok_runs++;
+            break; /* enough allocations for all of it */
+        }
+    }
+    printf("allocation failures injected at each of the first %ld allocations of a "
+           "registration's life\n",
+           k);
+    assert_int_equal(ok_runs, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -756,6 +903,7 @@ int main(void)
         cmocka_unit_test(test_17_1_2_timeout_then_back_off_then_success),
         cmocka_unit_test(test_registration_stays_up_under_loss),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_allocation_failures_leave_nothing_behind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
