@@ -46,9 +46,11 @@ static void register_usage(FILE *out)
           "  --json            one JSON object per event on stdout\n"
           "  --trace           print every SIP message sent and received on stderr\n"
           "\n"
-          "exit status: 0 registered (and unregistered on exit), 1 the registration\n"
+          "exit status: 0 registered and unregistered on exit, 1 the registration\n"
           "failed (the cause is printed: AUTHENTICATION_ERROR for a wrong password,\n"
-          "REQUEST_TIMEOUT, the status code's cause...), 2 usage or configuration error\n",
+          "REQUEST_TIMEOUT, the status code's cause...) or unregistering did, 2 usage\n"
+          "or configuration error. Once registered, a failed refresh is retried with\n"
+          "a back-off while the program stays.\n",
           out);
 }
 
@@ -88,15 +90,16 @@ static void stop_now(sipua_io *io, void *arg)
     sipua_io_stop(io);
 }
 
-/* One line of text, or one JSON object, per event. */
-static void print_event(reg_run *r, const sipua_ua_event *ev)
+/* One line of text, or one JSON object, per event; a retry is shown when
+ * we stay for it. */
+static void print_event(reg_run *r, const sipua_ua_event *ev, int stays)
 {
     const char *what = ev->type == SIPUA_UA_EV_REGISTERED     ? "registered"
                        : ev->type == SIPUA_UA_EV_UNREGISTERED ? "unregistered"
                                                               : "registration_failed";
     int failed = ev->type == SIPUA_UA_EV_REGISTRATION_FAILED ||
                  (ev->type == SIPUA_UA_EV_UNREGISTERED && ev->status / 100 != 2);
-    double retry_in = ev->retry_at ? (double)(ev->retry_at - sipua_io_now(r->io)) / 1e6 : 0;
+    double retry_in = stays ? (double)(ev->retry_at - sipua_io_now(r->io)) / 1e6 : 0;
     if (r->json) {
         printf("{\"time\":%.6f,\"event\":\"%s\",\"aor\":", secs(r), what);
         json_str(stdout, r->rc.aor, strlen(r->rc.aor));
@@ -118,7 +121,7 @@ static void print_event(reg_run *r, const sipua_ua_event *ev)
             if (ev->error)
                 printf(",\"error\":\"%s\"", sipua_err_name(ev->error));
         }
-        if (ev->retry_at)
+        if (stays)
             printf(",\"retry_in\":%.3f", retry_in);
         printf("}\n");
         fflush(stdout);
@@ -135,7 +138,7 @@ static void print_event(reg_run *r, const sipua_ua_event *ev)
         if (ev->error)
             printf(" (%s)", sipua_strerror(ev->error));
     }
-    if (ev->retry_at)
+    if (stays)
         printf(", retrying in %.1f s", retry_in);
     putchar('\n');
     for (size_t i = 0; ev->type == SIPUA_UA_EV_REGISTERED && i < ev->ncontacts; i++)
@@ -173,7 +176,11 @@ static void on_event(void *user, const sipua_ua_event *ev)
     reg_run *r = user;
     if (ev->type < SIPUA_UA_EV_REGISTERED || ev->request_id != r->id || r->ended)
         return;
-    print_event(r, ev);
+    /* the first registration failing ends the program; later ones are
+     * retried by the library while we stay */
+    int stays = ev->type == SIPUA_UA_EV_REGISTRATION_FAILED && ev->retry_at && r->registered_once &&
+                !r->once && !r->interrupted;
+    print_event(r, ev, stays);
     switch (ev->type) {
     case SIPUA_UA_EV_REGISTERED:
         r->registered_once = 1;
@@ -182,16 +189,17 @@ static void on_event(void *user, const sipua_ua_event *ev)
         break;
     case SIPUA_UA_EV_UNREGISTERED:
         r->ended = 1;
-        if (ev->status / 100 != 2 && r->exit_code == EXIT_OK)
+        if (ev->status / 100 != 2 && r->exit_code == EXIT_OK) {
+            /* the binding may stay until it expires: said, and exit 1 */
             fprintf(stderr, PROG ": unregistering failed: %s\n",
                     ev->status ? sipua_cause_str((sipua_cause)ev->cause)
                                : sipua_strerror(ev->error));
+            r->exit_code = EXIT_FAIL;
+        }
         sipua_io_stop(r->io);
         break;
     case SIPUA_UA_EV_REGISTRATION_FAILED:
-        /* the first registration failing ends the program; later ones are
-         * retried by the library while we stay */
-        if (r->registered_once && !r->once && ev->retry_at)
+        if (stays)
             break;
         r->exit_code = EXIT_FAIL;
         fprintf(stderr, PROG ": registration failed: %s", cause_name(ev->cause));

@@ -13,7 +13,9 @@
 #     refreshed every 2 s with the cached credentials (one challenge in
 #     all: Kamailio checks that each nc is higher), and unregisters on
 #     SIGTERM, exit 0;
-#   - the same with Kamailio challenging in SHA-256 (RFC 8760).
+#   - the same with Kamailio challenging in SHA-256 (RFC 8760);
+#   - the registrar going away: the refresh fails, sipua stays and says
+#     when it retries; on SIGTERM unregistering fails too: exit 1.
 # Exit 0 all passed, 1 any failure, 77 when a peer is not installed.
 
 # Functions below run through `check` (indirectly).
@@ -182,6 +184,34 @@ peer_stop kam 5 >/dev/null
 start_registrar kam256 SHA-256
 check "SHA-256 challenge: sipua register --once over TCP" register_once tcp
 run_stay "SHA-256: refreshes with cached credentials (WS), unregistered on SIGTERM" kam256 ws
+
+# registrar_gone: registered over TCP, Kamailio stopped, the refresh 2 s
+# later fails (connection refused) and is to be retried; SIGTERM then
+# finds nobody to unregister with.
+registrar_gone()
+{
+    local name=gone rc
+    peer_start "$name" "$SIPUA_BIN" register --aor sip:alice@127.0.0.1 \
+        --registrar "sip:127.0.0.1:$KAM_TCP_PORT;transport=tcp" --password "$PASSWORD" --expires 4
+    peer_wait_log "$name" "registered 200 OK, expires 4 s" 10 || return 1
+    peer_stop kam256 5 >/dev/null
+    peer_wait_log "$name" "registration_failed: Connection Error .*, retrying in" 10 || return 1
+    peer_alive "$name" || return 1
+    peer_stop "$name" 10
+    rc=$?
+    sed 's/^/  | /' "${PEER_LOG[$name]}"
+    echo "exit status $rc"
+    ((rc == 1)) && grep -q "unregistering failed" "${PEER_LOG[$name]}"
+}
+out=$(mktemp "$SCRATCH/gone.XXXXXX")
+if registrar_gone >"$out" 2>&1; then
+    INTEROP_PASSED=$((INTEROP_PASSED + 1))
+    log "PASS  registrar gone: the refresh fails, sipua stays to retry; SIGTERM: exit 1"
+else
+    INTEROP_FAILED=$((INTEROP_FAILED + 1))
+    log "FAIL  registrar gone: the refresh fails, sipua stays to retry; SIGTERM: exit 1"
+fi
+sed 's/^/      /' "$out"
 peer_stop kam256 5 >/dev/null
 
 finish
