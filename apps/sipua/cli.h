@@ -16,6 +16,8 @@ int cmd_serve(int argc, char **argv);
 int cmd_call(int argc, char **argv);
 int cmd_answer(int argc, char **argv);
 int cmd_register(int argc, char **argv);
+/* sipua with no command: the interactive softphone (shell.c). */
+int cmd_shell(int argc, char **argv);
 
 /* Reads a whole file ("-" for standard input) into a malloc'd buffer.
  * Returns 0, or an errno value. */

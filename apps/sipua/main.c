@@ -6,7 +6,8 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: sipua COMMAND [ARGS...]\n"
+    fputs("usage: sipua [OPTIONS]              the interactive softphone ('sipua shell --help')\n"
+          "       sipua COMMAND [ARGS...]\n"
           "\n"
           "commands:\n"
           "  lint [--json] FILE...   check raw SIP messages ('-' reads standard input)\n"
@@ -15,6 +16,7 @@ static void usage(FILE *out)
           "  call TARGET             place a call and print its events\n"
           "  answer [--listen SPEC]  answer incoming calls and print their events\n"
           "  register [--aor URI]    register with a registrar and stay registered\n"
+          "  shell [OPTIONS]         the interactive softphone, as with no command\n"
           "  version                 print the version\n"
           "  help                    print this help\n"
           "\n"
@@ -24,11 +26,13 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    /* no command, or options only: the interactive softphone */
+    if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") && strcmp(argv[1], "-h") &&
+                     strcmp(argv[1], "--version")))
+        return cmd_shell(argc, argv);
     const char *cmd = argv[1];
+    if (strcmp(cmd, "shell") == 0)
+        return cmd_shell(argc - 1, argv + 1);
     if (strcmp(cmd, "lint") == 0)
         return cmd_lint(argc - 1, argv + 1);
     if (strcmp(cmd, "options") == 0)

@@ -95,6 +95,16 @@ SIPUA_EXTERN int sipua_io_after(sipua_io *io, uint64_t ms, void (*fn)(sipua_io *
  * the loop. Returns 0 or SIPUA_EIO. */
 SIPUA_EXTERN int sipua_io_on_signal(sipua_io *io, int signum, void (*fn)(sipua_io *io, int signum));
 
+/* Calls fn from the loop whenever fd (a terminal, a pipe or a socket: not
+ * a regular file, which is always readable) has something to read, or
+ * was closed; fn reads it. One descriptor per loop; fn NULL stops
+ * watching. The UA's clock moves to now first, and what fn starts is
+ * scheduled after it. Returns 0, SIPUA_EINVAL, SIPUA_ESTATE (another
+ * descriptor is watched), SIPUA_ENOMEM, or SIPUA_EIO (the descriptor
+ * cannot be watched: sipua_io_last_error() says why). */
+SIPUA_EXTERN int sipua_io_watch_fd(sipua_io *io, int fd,
+                                   void (*fn)(sipua_io *io, int fd, void *arg), void *arg);
+
 /* The last system error text of a failed call ("address already in use"). */
 SIPUA_EXTERN const char *sipua_io_last_error(const sipua_io *io);
 

@@ -102,7 +102,16 @@ struct sipua_io {
      * bytes each, and a system call per tag cost about a microsecond */
     uint8_t rnd[256];
     size_t rnd_left;
+    struct fd_watch *watch; /* sipua_io_watch_fd() */
 };
+
+typedef struct fd_watch {
+    uv_poll_t poll;
+    sipua_io *io;
+    int fd;
+    void (*fn)(sipua_io *io, int fd, void *arg);
+    void *arg;
+} fd_watch;
 
 /* ------------------------------------------------------------------ */
 /* Small things                                                        */
@@ -368,6 +377,7 @@ void sipua_io_free(sipua_io *io)
     uv_loop_close(&io->loop);
     for (size_t i = 0; i < io->nsignals; i++)
         free(io->signals[i]);
+    free(io->watch);
     SSL_CTX_free(io->tls_client);
     SSL_CTX_free(io->tls_server);
     free(io->udp_buf);
@@ -1044,6 +1054,55 @@ static void on_signal(uv_signal_t *s, int signum)
 {
     signal_cb *c = s->data;
     c->fn(c->io, signum);
+}
+
+static void on_fd(uv_poll_t *p, int status, int events)
+{
+    fd_watch *w = p->data;
+    (void)events;
+    (void)status; /* an error (a closed fd) is for the reader to find */
+    if (w->io->ua)
+        sipua_ua_advance(w->io->ua, sipua_io_now(w->io));
+    w->fn(w->io, w->fd, w->arg);
+    if (w->io->ua)
+        reschedule(w->io);
+}
+
+int sipua_io_watch_fd(sipua_io *io, int fd, void (*fn)(sipua_io *io, int fd, void *arg), void *arg)
+{
+    if (!io || fd < 0)
+        return SIPUA_EINVAL;
+    if (io->watch) {
+        uv_poll_stop(&io->watch->poll);
+        if (!fn)
+            return 0;
+        if (io->watch->fd != fd)
+            return SIPUA_ESTATE; /* one descriptor per loop */
+    } else {
+        if (!fn)
+            return 0;
+        fd_watch *w = calloc(1, sizeof *w);
+        if (!w)
+            return SIPUA_ENOMEM;
+        int e = uv_poll_init(&io->loop, &w->poll, fd);
+        if (e) {
+            set_error(io, "cannot watch the descriptor", e);
+            free(w);
+            return SIPUA_EIO;
+        }
+        w->poll.data = w;
+        w->io = io;
+        w->fd = fd;
+        io->watch = w;
+    }
+    io->watch->fn = fn;
+    io->watch->arg = arg;
+    int e = uv_poll_start(&io->watch->poll, UV_READABLE | UV_DISCONNECT, on_fd);
+    if (e) {
+        set_error(io, "cannot watch the descriptor", e);
+        return SIPUA_EIO;
+    }
+    return 0;
 }
 
 int sipua_io_on_signal(sipua_io *io, int signum, void (*fn)(sipua_io *io, int signum))
