@@ -400,7 +400,11 @@ static int split_target(sipua_str uri_text, char *uri, size_t ucap, char *replac
 }
 
 /* Where the call to the target goes: the URI's literal address, else the
- * session's own next hop. */
+ * session's own next hop. A literal address without ;transport= is
+ * reached over UDP (TLS for sips:), as RFC 3263 4.1 has it, not over the
+ * session's transport: a WebSocket peer's transport cannot reach a
+ * plain address, and a Refer-To written without angle brackets
+ * (SIP.js's) leaves its URI parameters outside the URI (RFC 3515 2.1). */
 static void target_hop(const sipua_session *s, const char *uri, sipua_endpoint *ep)
 {
     *ep = s->peer;
@@ -411,7 +415,7 @@ static void target_hop(const sipua_session *s, const char *uri, sipua_endpoint *
     char host[SIPUA_HOST_MAX];
     memcpy(host, u.host.p, u.host.len);
     host[u.host.len] = 0;
-    sipua_transport t = u.scheme_id == SIPUA_URI_SIPS ? SIPUA_TRANSPORT_TLS : s->peer.transport;
+    sipua_transport t = u.scheme_id == SIPUA_URI_SIPS ? SIPUA_TRANSPORT_TLS : SIPUA_TRANSPORT_UDP;
     sipua_str tp;
     if (sipua_param_find(u.params, "transport", &tp) && tp.p)
         sipua_transport_from_name(tp, &t);
