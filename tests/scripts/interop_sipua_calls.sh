@@ -35,6 +35,24 @@
 #   call_uac_dtmf.xml        --mode accept: a dtmf event with tone 5
 #   call_uac_prack.xml       --mode preaccept: reliable 183 with RSeq, PRACK, 200 (RFC 3262)
 #
+# Call transfer (REFER, RFC 3515), once `sipua call --help` lists --refer:
+#   transfer_uac_refer.xml   SIPp calls `sipua answer --calls 2` and REFERs
+#                            it to a second SIPp, transfer_target_uas.xml
+#                            (which checks the new INVITE's Referred-By, RFC
+#                            3892, and hangs up after 1 s); the first checks
+#                            202, NOTIFY 100 (Subscription-State: active)
+#                            and NOTIFY 200 (terminated), Event: refer,
+#                            message/sipfrag, then sends BYE. Events:
+#                            accepted referred accepted terminated
+#                            terminated, all exit 0
+#   transfer_uas_referee.xml `sipua call --refer sip:target@...`: SIPp checks
+#                            the REFER (Refer-To name-addr, Referred-By,
+#                            Contact, tags), answers 202, NOTIFY 100 then
+#                            the final status; sipua hangs up. Final 200:
+#                            refer_progress 202 100 200 (final), exit 0;
+#                            486: refer_progress 486 (final), BYE all the
+#                            same, exit 1..123
+#
 # Every flow checks SIPp's exit status (0: its one call went as scripted).
 # SIPp and sipua answer are stopped by PID; every wait is bounded.
 #
@@ -69,9 +87,11 @@ SIPP_DIR=$INTEROP_DIR/sipp
 
 # json_check FILE EVENTS_REGEX [TONES [TERMINATED_REGEX]]: the JSON lines of
 # FILE (lines starting with '{'; other lines are ignored) that carry a
-# session event (progress, accepted, terminated, failed, canceled, dtmf;
-# others such as "listening" or "incoming" are not checked) each have time
-# and session; those event names, space-separated, match EVENTS_REGEX in
+# session event (progress, accepted, terminated, failed, canceled, dtmf,
+# referred, refer_progress; others such as "listening" or "incoming" are
+# not checked) each have time and session; those event names (a
+# refer_progress with its code, and "!" when final: refer_progress200!),
+# space-separated, match EVENTS_REGEX in
 # full; the dtmf events' tones are TONES (space-separated,
 # '-' for no check); the terminated event's JSON text matches
 # TERMINATED_REGEX (case-insensitive, '-' for no check).
@@ -91,13 +111,18 @@ for line in open(path, errors="replace"):
         objs.append(json.loads(line))
     except ValueError as e:
         bad.append("not JSON (%s): %s" % (e, line))
-SESSION_EVENTS = {"progress", "accepted", "terminated", "failed", "canceled", "dtmf"}
+SESSION_EVENTS = {"progress", "accepted", "terminated", "failed", "canceled", "dtmf",
+                  "referred", "refer_progress"}
 objs = [o for o in objs if isinstance(o, dict) and o.get("event") in SESSION_EVENTS]
 for o in objs:
     missing = [k for k in ("time", "session") if k not in o]
     if missing:
         bad.append("no %s in %s" % (", ".join(missing), json.dumps(o)))
-names = " ".join(str(o.get("event")) for o in objs)
+def name(o):
+    if o.get("event") == "refer_progress":
+        return "refer_progress%s%s" % (o.get("code"), "!" if o.get("final") else "")
+    return str(o.get("event"))
+names = " ".join(name(o) for o in objs)
 print("events: %s" % (names or "(none)"))
 if not re.fullmatch(events_re, names):
     bad.append("events '%s' do not match /%s/" % (names, events_re))
@@ -157,6 +182,9 @@ exit_ok()
 # matching the extended REGEX (case-insensitive).
 sipp_trace_has() { grep -Eqi -- "$2" "$SCRATCH/$1.messages" 2>/dev/null; }
 
+# SIPP_ARGS: more SIPp arguments (-key NAME VALUE) for the flows below.
+SIPP_ARGS=()
+
 # sipua_calls_sipp NAME T SCENARIO WANT_EXIT EVENTS_RE CAUSE_RE TONES TERM_RE -- CALL_ARGS...
 # SIPp runs SCENARIO as the server; sipua call TARGET --transport T
 # CALL_ARGS calls it. CAUSE_RE ('-': none) must be in sipua's output.
@@ -167,7 +195,7 @@ sipua_calls_sipp()
     local port mport rc src
     read -r port mport < <(free_ports 2) || { problem "no free ports"; return; }
     sipp_start "sipp_$name" -sf "$SIPP_DIR/$scenario" -t "$(sipp_flag "$t")" -i 127.0.0.1 \
-        -p "$port" -mp "$mport" -m 1
+        -p "$port" -mp "$mport" -m 1 "${SIPP_ARGS[@]}"
     if ! peer_wait_port "sipp_$name" "$t" "$port" 10; then
         problem "SIPp ($scenario) did not start"
         peer_log_tail "sipp_$name" 20
@@ -222,7 +250,7 @@ sipp_calls_sipua()
         return
     fi
     sipp_run "sipp_$name" -sf "$SIPP_DIR/$scenario" -t "$(sipp_flag "$t")" -i 127.0.0.1 \
-        -p "$sport" -mp "$mport" -m 1 "127.0.0.1:$port"
+        -p "$sport" -mp "$mport" -m 1 "${SIPP_ARGS[@]}" "127.0.0.1:$port"
     rc=$?
     ((rc == 0)) || problem "SIPp ($scenario) exited $rc (0: the call went as scripted)"
     peer_wait_exit "answer_$name" 10
@@ -355,6 +383,51 @@ for t in "${transports[@]}"; do
     sipp_calls_sipua "ans_prack_$t" "$t" call_uac_prack.xml "${P}progress accepted terminated" - - \
         -- --mode preaccept --ring 0.3 >"$out" 2>&1
     flow_end "$T SIPp INVITE with 100rel -> answer --mode preaccept: reliable 183, PRACK, 200" "$out"
+
+    # --- call transfer (REFER)
+    what="$T SIPp REFERs answer to a second SIPp: 202, NOTIFY 100 active, 200 terminated, Referred-By in the new INVITE"
+    if call_has --refer; then
+        out=$SCRATCH/xfer_in_$t.check
+        {
+            read -r tport tmport < <(free_ports 2)
+            sipp_start "target_$t" -sf "$SIPP_DIR/transfer_target_uas.xml" -t "$(sipp_flag "$t")" \
+                -i 127.0.0.1 -p "$tport" -mp "$tmport" -m 1
+            if peer_wait_port "target_$t" "$t" "$tport" 10; then
+                SIPP_ARGS=(-key refer_to "sip:carol@127.0.0.1:$tport;transport=$t")
+                sipp_calls_sipua "xfer_in_$t" "$t" transfer_uac_refer.xml \
+                    "${P}accepted referred ${P}accepted terminated terminated" - 'peer' -- --calls 2
+                SIPP_ARGS=()
+                grep -q "\"refer_to\": *\"sip:carol@127\.0\.0\.1:$tport" "${PEER_LOG[answer_xfer_in_$t]}" ||
+                    problem "the referred event does not name sip:carol@127.0.0.1:$tport"
+                peer_wait_exit "target_$t" 10
+                rc=$?
+                ((rc == 0)) || problem "SIPp (transfer_target_uas.xml) exited $rc (0: the call went as scripted)"
+                ((rc == 124)) && peer_stop "target_$t" 2 >/dev/null
+                [[ -s $SCRATCH/target_$t.errors ]] && tail -n 25 "$SCRATCH/target_$t.errors"
+            else
+                problem "SIPp (transfer_target_uas.xml) did not start"
+                peer_stop "target_$t" 2 >/dev/null
+            fi
+        } >"$out" 2>&1
+        flow_end "$what" "$out"
+
+        out=$SCRATCH/xfer_out_$t.check
+        SIPP_ARGS=(-key final_status "200 OK")
+        sipua_calls_sipp "xfer_out_$t" "$t" transfer_uas_referee.xml 0 \
+            "${P}accepted refer_progress202 refer_progress100 refer_progress200! terminated" - - \
+            '"by": *"(us|local)"' -- --refer "sip:target@127.0.0.1:9;transport=$t" --json >"$out" 2>&1
+        flow_end "$T call --refer -> SIPp: REFER with Refer-To, Referred-By, Contact; NOTIFY 100, 200: BYE, exit 0" "$out"
+
+        out=$SCRATCH/xfer_busy_$t.check
+        SIPP_ARGS=(-key final_status "486 Busy Here")
+        sipua_calls_sipp "xfer_busy_$t" "$t" transfer_uas_referee.xml fail \
+            "${P}accepted refer_progress202 refer_progress100 refer_progress486! terminated" - - \
+            '"by": *"(us|local)"' -- --refer "sip:target@127.0.0.1:9;transport=$t" --json >"$out" 2>&1
+        flow_end "$T call --refer -> SIPp: final NOTIFY 486: BYE all the same, exit 1..123" "$out"
+        SIPP_ARGS=()
+    else
+        not_run "$what" "sipua call has no --refer yet"
+    fi
 done
 
 finish
