@@ -7,21 +7,38 @@
 //
 //   node peer.mjs call TARGET --server ws://127.0.0.1:PORT
 //        [--dtmf 123] [--hangup-after S] [--expect established|rejected[=CODE]]
+//        [--refer URI [--refer-after S]] [--accept-refer]
 //   node peer.mjs answer --server ws://127.0.0.1:PORT
 //        [--mode accept|reject[=CODE]] [--ring S] [--hangup-after S]
 //   common: [--timeout S] [--trace FILE] [--debug] [--user NAME]
 //
+// Transfer (REFER, RFC 3515), on the call:
+//   --refer URI      once established (and --refer-after S later), transfer
+//                    the peer to URI with Session.refer(); every NOTIFY is
+//                    accepted and logged, and the final one (a sipfrag
+//                    status of 200 or more) makes us hang up.
+//   --accept-refer   a REFER from the peer is accepted (202) and followed:
+//                    Referral.makeInviter() calls its target, over the same
+//                    WebSocket, and SIP.js reports that call's progress to
+//                    the peer by NOTIFY. --hangup-after then applies to the
+//                    new call; the first one is left to the peer to end.
+//
 // stdout: one JSON object per line per event ("connected", "state" with
 // Establishing/Established/Terminated, "progress", "accepted", "rejected",
 // "invite", "dtmf" received by INFO, "dtmf_sent" with the INFO's status,
-// "bye", "result"). --trace FILE writes every SIP message sent and received;
-// --debug prints all of SIP.js's log on stderr.
+// "bye", "refer", "refer_response", "notify", "referral", "result"); the
+// events of a call carry its number, "session" (2: the call a referral
+// made). --trace FILE writes every SIP message sent and received; --debug
+// prints all of SIP.js's log on stderr.
 //
 // Exit status: 0 when the outcome is the expected one (call: established
 // then ended by a BYE from either side, every DTMF INFO answered 2xx, or
-// with --expect rejected[=CODE] a rejection with that code; answer: the
-// INVITE accepted and the call ended by a BYE, or rejected as asked), 1
-// otherwise (also on --timeout, default 20 s), 2 usage error.
+// with --expect rejected[=CODE] a rejection with that code; with --refer,
+// also the REFER answered 2xx and a final NOTIFY whose sipfrag is 2xx; with
+// --accept-refer, also a REFER received and its call established then ended
+// by a BYE; answer: the INVITE accepted and the call ended by a BYE, or
+// rejected as asked), 1 otherwise (also on --timeout, default 20 s), 2 usage
+// error.
 
 import dgram from "node:dgram";
 import fs from "node:fs";
@@ -44,6 +61,7 @@ function usage(msg) {
     process.stderr.write(
         "usage: node peer.mjs call TARGET --server WS_URL [--dtmf TONES] [--hangup-after S]\n" +
             "                         [--expect established|rejected[=CODE]]\n" +
+            "                         [--refer URI [--refer-after S]] [--accept-refer]\n" +
             "       node peer.mjs answer --server WS_URL [--mode accept|reject[=CODE]] [--ring S]\n" +
             "                         [--hangup-after S]\n" +
             "       common: [--timeout S] [--trace FILE] [--debug] [--user NAME]\n"
@@ -71,6 +89,9 @@ const opt = {
     trace: null,
     debug: false,
     user: "sipjs",
+    refer: null,
+    referAfter: 0,
+    acceptRefer: false,
 };
 function seconds(name, v) {
     const d = Number(v);
@@ -100,6 +121,9 @@ while (args.length) {
     else if (a === "--trace") opt.trace = v();
     else if (a === "--debug") opt.debug = true;
     else if (a === "--user") opt.user = v();
+    else if (a === "--refer" && mode === "call") opt.refer = v();
+    else if (a === "--refer-after" && mode === "call") opt.referAfter = seconds(a, v());
+    else if (a === "--accept-refer" && mode === "call") opt.acceptRefer = true;
     else if (a === "--expect" && mode === "call") {
         const m = /^(established|rejected)(?:=(\d+))?$/.exec(v());
         if (!m || (m[1] === "established" && m[2])) usage("bad --expect (established, rejected[=CODE])");
@@ -116,6 +140,8 @@ while (args.length) {
 }
 if (!opt.server || !/^wss?:\/\//.test(opt.server)) usage("--server ws://HOST:PORT is required");
 if (mode === "call" && !opt.target) usage("call needs a TARGET (sip:user@host:port;transport=ws)");
+if (opt.refer && !UserAgent.makeURI(opt.refer)) usage(`--refer '${opt.refer}' is not a SIP URI`);
+if ((opt.refer || opt.acceptRefer) && opt.expect !== "established") usage("--refer and --accept-refer need an established call");
 
 // ---------------------------------------------------------------------------
 // Trace of the SIP messages (SIP.js logs them at debug level in sip.Transport)
@@ -244,18 +270,25 @@ ua = new UserAgent({
     delegate: {
         onDisconnect: (error) => {
             emit("disconnected", { error: error ? String(error.message || error) : null });
-            if (!finished && !state.ended) finish(false, "the WebSocket closed during the call");
+            if (!finished && sessions.some((c) => !c.ended)) finish(false, "the WebSocket closed during a call");
         },
         onInvite: (invitation) => onInvite(invitation),
     },
 });
 
-const state = { established: false, ended: false, byUs: false, byeResponse: null, dtmfOk: true, session: null };
+// One record per call: the first one (the INVITE we send or answer), and
+// with --accept-refer the one a referral makes.
+const sessions = [];
+const state = { dtmfOk: true, rejected: 0, rejectSent: false };
+const transfer = { referCode: null, notifies: [], finalCode: 0, referral: null, referralError: null };
 
 function watch(session) {
-    state.session = session;
-    // INFO with application/dtmf-relay (what sipua sends for DTMF)
+    const call = { n: sessions.length + 1, session, established: false, ended: false, byUs: false, byeResponse: null };
+    sessions.push(call);
+    const ev = (event, fields = {}) => emit(event, { session: call.n, ...fields });
+    call.emit = ev;
     session.delegate = {
+        // INFO with application/dtmf-relay (what sipua sends for DTMF)
         onInfo: (info) => {
             const req = info.request;
             const ct = req.getHeader("content-type") || "";
@@ -263,47 +296,56 @@ function watch(session) {
             const tone = /Signal\s*=\s*([0-9A-D#*])/i.exec(body);
             const duration = /Duration\s*=\s*(\d+)/i.exec(body);
             if (!/^application\/dtmf-relay/i.test(ct) || !tone) {
-                emit("info", { content_type: ct, accepted: false });
+                ev("info", { content_type: ct, accepted: false });
                 info.reject({ statusCode: 415 });
                 return;
             }
             info.accept();
-            emit("dtmf", { tone: tone[1].toUpperCase(), duration: duration ? Number(duration[1]) : null });
+            ev("dtmf", { tone: tone[1].toUpperCase(), duration: duration ? Number(duration[1]) : null });
         },
         onBye: (bye) => {
-            emit("bye", { from: "peer" });
+            ev("bye", { from: "peer" });
             bye.accept();
         },
+        // a NOTIFY outside a REFER of ours (Session.refer's onNotify takes those)
+        onNotify: (notification) => {
+            ev("notify", { ...describeNotify(notification.request), unexpected: true });
+            notification.accept();
+        },
+        onRefer: (referral) => onRefer(call, referral),
     };
     session.stateChange.addListener((s) => {
-        emit("state", { state: s });
+        ev("state", { state: s });
         if (s === SessionState.Established) {
-            state.established = true;
-            onEstablished(session);
+            call.established = true;
+            onEstablished(call);
         } else if (s === SessionState.Terminated) {
-            state.ended = true;
+            call.ended = true;
             // SIP.js calls an Inviter's onReject just after this transition
             setTimeout(onTerminated, 20);
         }
     });
+    return call;
 }
 
-async function hangup(session) {
+async function hangup(call) {
+    const session = call.session;
     if (session.state !== SessionState.Established) return;
-    state.byUs = true;
-    emit("bye", { from: "us" });
+    call.byUs = true;
+    call.emit("bye", { from: "us" });
     // SIP.js ends the session when it sends the BYE; its response is waited
     // for before the result (byeResponse)
     let resolve;
-    state.byeResponse = new Promise((r) => (resolve = r));
+    call.byeResponse = new Promise((r) => (resolve = r));
     const got = (r) => {
-        emit("bye_response", { code: r.message.statusCode, reason: r.message.reasonPhrase });
+        call.emit("bye_response", { code: r.message.statusCode, reason: r.message.reasonPhrase });
         resolve(r.message.statusCode);
     };
     await session.bye({ requestDelegate: { onAccept: got, onReject: got } }).catch((e) => resolve(`error: ${e.message}`));
 }
 
-async function sendDtmf(session) {
+async function sendDtmf(call) {
+    const session = call.session;
     for (const tone of opt.dtmf) {
         if (session.state !== SessionState.Established) return;
         // what SIP.js's SessionManager.sendDTMF does when the description
@@ -325,62 +367,178 @@ async function sendDtmf(session) {
                 })
                 .catch((e) => resolve(`error: ${e.message}`));
         });
-        emit("dtmf_sent", { tone, code });
+        call.emit("dtmf_sent", { tone, code });
         if (!(typeof code === "number" && code >= 200 && code < 300)) state.dtmfOk = false;
         await sleep(0.2);
     }
 }
 
-async function onEstablished(session) {
-    if (mode === "call" && opt.dtmf) await sendDtmf(session);
-    if (opt.hangupAfter >= 0) after(opt.hangupAfter, () => hangup(session).catch((e) => emit("error", { message: e.message })));
+// What a NOTIFY of the REFER's subscription says: its message/sipfrag
+// status line and code, Event, Subscription-State and Content-Type.
+function describeNotify(req) {
+    const body = (req.body || "").trim();
+    const line = /^SIP\/2\.0 (\d{3})[^\r\n]*/.exec(body);
+    return {
+        sipfrag: line ? line[0] : body.split(/\r?\n/)[0],
+        code: line ? Number(line[1]) : null,
+        event_header: req.getHeader("event") || null,
+        subscription_state: req.getHeader("subscription-state") || null,
+        content_type: req.getHeader("content-type") || null,
+    };
 }
 
-async function onTerminated() {
-    if (state.byeResponse) {
-        const code = await Promise.race([state.byeResponse, sleep(4).then(() => "none within 4 s")]);
-        if (!(typeof code === "number" && code >= 200 && code < 300))
-            return finish(false, `our BYE was answered ${code}`);
+// --refer: transfer the peer, follow the NOTIFYs, hang up after the last.
+async function refer(call) {
+    const session = call.session;
+    if (session.state !== SessionState.Established) return;
+    const target = UserAgent.makeURI(opt.refer);
+    call.emit("refer", { to: target.toString() });
+    const got = (r) => {
+        transfer.referCode = r.message.statusCode;
+        call.emit("refer_response", { code: r.message.statusCode, reason: r.message.reasonPhrase });
+        if (r.message.statusCode >= 300) after(0.2, () => hangup(call));
+    };
+    await session
+        .refer(target, {
+            requestDelegate: { onAccept: got, onReject: got },
+            onNotify: (notification) => {
+                const d = describeNotify(notification.request);
+                transfer.notifies.push(d);
+                call.emit("notify", d);
+                notification.accept();
+                if (d.code >= 200 && !transfer.finalCode) {
+                    transfer.finalCode = d.code;
+                    after(0.2, () => hangup(call).catch((e) => call.emit("error", { message: e.message })));
+                }
+            },
+        })
+        .catch((e) => {
+            transfer.referCode = `error: ${e.message}`;
+            call.emit("error", { message: `cannot refer: ${e.message}` });
+            hangup(call);
+        });
+}
+
+// --accept-refer: the peer transfers us; SIP.js's own way of following a
+// referral (what Session does without an onRefer delegate), with the new
+// call watched as session 2.
+function onRefer(call, referral) {
+    const fields = { to: referral.referTo.uri.toString(), referred_by: referral.referredBy || null };
+    if (!opt.acceptRefer || transfer.referral) {
+        call.emit("referral", { ...fields, accepted: false });
+        referral.reject({ statusCode: 603 }).catch(() => {});
+        return;
     }
+    call.emit("referral", { ...fields, accepted: true });
+    transfer.referral = fields;
+    referral
+        .accept()
+        .then(() => {
+            const inviter = referral.makeInviter();
+            return invite(inviter, watch(inviter));
+        })
+        .catch((e) => {
+            transfer.referralError = e.message;
+            call.emit("error", { message: `cannot follow the referral: ${e.message}` });
+        });
+}
+
+// Sends the INVITE of an Inviter watched as `call`; its responses are events.
+function invite(inviter, call) {
+    const status = (r) => ({ code: r.message.statusCode, reason: r.message.reasonPhrase });
+    return inviter.invite({
+        requestDelegate: {
+            onProgress: (r) => call.emit("progress", status(r)),
+            onAccept: (r) => call.emit("accepted", status(r)),
+            onReject: (r) => {
+                call.rejected = r.message.statusCode;
+                if (call.n === 1) state.rejected = call.rejected;
+                call.emit("rejected", status(r));
+            },
+        },
+    });
+}
+
+async function onEstablished(call) {
+    if (call.n === 1 && mode === "call" && opt.dtmf) await sendDtmf(call);
+    if (call.n === 1 && opt.refer) after(opt.referAfter, () => refer(call));
+    // with --accept-refer the first call is the transferor's to end
+    const hangs = opt.acceptRefer ? call.n === 2 : call.n === 1;
+    if (hangs && opt.hangupAfter >= 0) after(opt.hangupAfter, () => hangup(call).catch((e) => call.emit("error", { message: e.message })));
+}
+
+// Our BYE on this call got a 2xx (within 4 s): true, else the problem.
+async function byeOk(call) {
+    if (!call.byeResponse) return true;
+    const code = await Promise.race([call.byeResponse, sleep(4).then(() => "none within 4 s")]);
+    return typeof code === "number" && code >= 200 && code < 300 ? true : `our BYE was answered ${code}`;
+}
+
+const byWhom = (call) => ({ by: call.byUs ? "us" : "peer" });
+
+async function onTerminated() {
+    // the result once every call has ended (a referral may still bring one)
+    if (sessions.some((c) => !c.ended)) return;
+    for (const c of sessions) {
+        const ok = await byeOk(c);
+        if (ok !== true) return finish(false, sessions.length > 1 ? `call ${c.n}: ${ok}` : ok);
+    }
+    const first = sessions[0];
     if (mode === "call") {
         if (opt.expect === "established") {
-            if (!state.established) return finish(false, "not established", { rejected: state.rejected || null });
+            if (!first.established) return finish(false, "not established", { rejected: state.rejected || null });
             if (!state.dtmfOk) return finish(false, "a DTMF INFO was not answered 2xx");
-            return finish(true, `ended by ${state.byUs ? "us" : "the peer"}`, { by: state.byUs ? "us" : "peer" });
+            if (opt.refer) {
+                const fields = { ...byWhom(first), refer: transfer.referCode, notify: transfer.notifies.map((d) => d.code) };
+                if (!(typeof transfer.referCode === "number" && transfer.referCode >= 200 && transfer.referCode < 300))
+                    return finish(false, `the REFER was answered ${transfer.referCode}`, fields);
+                if (!transfer.finalCode) return finish(false, "no final NOTIFY", fields);
+                if (transfer.finalCode >= 300) return finish(false, `the transfer failed: NOTIFY ${transfer.finalCode}`, fields);
+                return finish(true, `transferred (NOTIFY ${transfer.finalCode}), ended by ${first.byUs ? "us" : "the peer"}`, fields);
+            }
+            if (opt.acceptRefer) {
+                const second = sessions[1];
+                if (!transfer.referral) return finish(false, "no REFER came", byWhom(first));
+                if (!second) return finish(false, `the referral made no call: ${transfer.referralError}`, byWhom(first));
+                const fields = { ...byWhom(first), transfer_call: { established: second.established, ...byWhom(second) } };
+                if (!second.established) return finish(false, `the referral's call was not established (${second.rejected || "no answer"})`, fields);
+                return finish(true, `referred; call 1 ended by ${first.byUs ? "us" : "the peer"}, call 2 by ${second.byUs ? "us" : "the peer"}`, fields);
+            }
+            return finish(true, `ended by ${first.byUs ? "us" : "the peer"}`, byWhom(first));
         }
-        if (state.established) return finish(false, "established, but a rejection was expected");
+        if (first.established) return finish(false, "established, but a rejection was expected");
         if (!state.rejected) return finish(false, "ended without a final response");
         if (opt.expectCode && state.rejected !== opt.expectCode)
             return finish(false, `rejected ${state.rejected}, expected ${opt.expectCode}`, { code: state.rejected });
         return finish(true, `rejected ${state.rejected}`, { code: state.rejected });
     }
-    if (opt.answer === "reject") return finish(!state.established && state.rejectSent, `rejected ${opt.rejectCode}`, { code: opt.rejectCode });
-    if (!state.established) return finish(false, "not established");
-    return finish(true, `ended by ${state.byUs ? "us" : "the peer"}`, { by: state.byUs ? "us" : "peer" });
+    if (opt.answer === "reject") return finish(!first.established && state.rejectSent, `rejected ${opt.rejectCode}`, { code: opt.rejectCode });
+    if (!first.established) return finish(false, "not established");
+    return finish(true, `ended by ${first.byUs ? "us" : "the peer"}`, byWhom(first));
 }
 
 async function onInvite(invitation) {
-    if (mode !== "answer" || state.session) {
+    if (mode !== "answer" || sessions.length) {
         invitation.reject({ statusCode: 486 }).catch(() => {});
         return;
     }
     const req = invitation.request;
     emit("invite", { from: req.from.uri.toString(), to: req.to.uri.toString(), ruri: req.ruri.toString(), call_id: req.callId });
-    watch(invitation);
+    const call = watch(invitation);
     try {
         if (opt.answer === "reject") {
             await invitation.reject({ statusCode: opt.rejectCode });
             state.rejectSent = true;
-            emit("rejected", { code: opt.rejectCode, by: "us" });
+            call.emit("rejected", { code: opt.rejectCode, by: "us" });
             return;
         }
         if (opt.ring > 0) {
             await invitation.progress({ statusCode: 180 });
-            emit("progress", { code: 180, by: "us" });
+            call.emit("progress", { code: 180, by: "us" });
             await sleep(opt.ring);
         }
         await invitation.accept();
-        emit("accepted", { code: 200, by: "us" });
+        call.emit("accepted", { code: 200, by: "us" });
     } catch (e) {
         emit("error", { message: e.message });
         finish(false, `cannot answer: ${e.message}`);
@@ -399,18 +557,8 @@ if (mode === "call") {
     const target = UserAgent.makeURI(opt.target);
     if (!target) usage(`'${opt.target}' is not a SIP URI`);
     const inviter = new Inviter(ua, target);
-    watch(inviter);
     try {
-        await inviter.invite({
-            requestDelegate: {
-                onProgress: (r) => emit("progress", { code: r.message.statusCode, reason: r.message.reasonPhrase }),
-                onAccept: (r) => emit("accepted", { code: r.message.statusCode, reason: r.message.reasonPhrase }),
-                onReject: (r) => {
-                    state.rejected = r.message.statusCode;
-                    emit("rejected", { code: r.message.statusCode, reason: r.message.reasonPhrase });
-                },
-            },
-        });
+        await invite(inviter, watch(inviter));
     } catch (e) {
         emit("error", { message: e.message });
         finish(false, `cannot invite: ${e.message}`);
