@@ -66,7 +66,6 @@ sleep "$kill_at"
 before=()
 for i in 0 1 2; do before+=("$(incoming "${PEER_LOG[sipua$i]}")"); done
 kill -KILL "${PEER_PID[sipua1]}"
-KILLED_AT=$(date +%s.%N)
 log "killed instance 1 (PID ${PEER_PID[sipua1]}); calls so far: ${before[*]}"
 peer_wait_exit sipua1 5 >/dev/null
 peer_wait_exit uac $((SECONDS_RUN + 40))
