@@ -34,6 +34,7 @@ typedef struct logged_req {
     uint32_t nc;
     int status; /* what the registrar answered, 0: nothing */
     char call_id[96];
+    char ruri[64], route[96], to[96], user[32];
 } logged_req;
 
 typedef struct registrar {
@@ -48,9 +49,15 @@ typedef struct registrar {
     int proxy;            /* 407 with Proxy-Authenticate (realm "proxy") before the 401 */
     int stale_next;       /* the next good credentials get 401 stale=true */
     int silent;           /* answers nothing */
-    char nonce[40], proxy_nonce[40];
+    /* the registrar's nonce for each client (by Call-ID), and its last nc */
+    struct {
+        char call_id[96];
+        char nonce[40];
+        uint32_t last_nc;
+    } clients[8];
+    char proxy_nonce[40];
     unsigned nonces;
-    uint32_t last_nc, last_proxy_nc;
+    uint32_t last_proxy_nc;
     logged_req log[MAX_LOG];
     int n;
     /* a server transaction's memory: the last responses by branch, sent
@@ -204,6 +211,16 @@ static void registrar_deliver(void *user, sim_addr from, sim_addr to, const char
     l->proxy_auth = sipua_msg_find(r->msg, SIPUA_HDR_PROXY_AUTHORIZATION, NULL) != NULL;
     sipua_str cid = sipua_msg_call_id(r->msg);
     snprintf(l->call_id, sizeof l->call_id, "%.*s", (int)cid.len, cid.p);
+    const sipua_uri *ru = sipua_msg_request_uri(r->msg);
+    snprintf(l->ruri, sizeof l->ruri, "%.*s", (int)ru->whole.len, ru->whole.p);
+    const sipua_hdr *rt = sipua_msg_find(r->msg, SIPUA_HDR_ROUTE, NULL);
+    if (rt)
+        snprintf(l->route, sizeof l->route, "%.*s", (int)rt->value.len, rt->value.p);
+    const sipua_nameaddr *tn = sipua_msg_to(r->msg);
+    snprintf(l->to, sizeof l->to, "%.*s", (int)tn->uri.whole.len, tn->uri.whole.p);
+    sipua_auth cr;
+    if (sipua_msg_auth(r->msg, SIPUA_HDR_AUTHORIZATION, 0, &cr) == 0)
+        snprintf(l->user, sizeof l->user, "%.*s", (int)cr.username.len, cr.username.p);
     if (r->silent)
         return;
     char hdr[600], value[512];
@@ -221,17 +238,24 @@ static void registrar_deliver(void *user, sim_addr from, sim_addr to, const char
             return;
         }
     }
-    if (!r->nonce[0])
-        new_nonce(r, r->nonce, sizeof r->nonce);
-    int c = check_creds(r, SIPUA_HDR_AUTHORIZATION, "sim", r->nonce, &r->last_nc, l);
+    int k = 0;
+    while (k < 7 && r->clients[k].call_id[0] && strcmp(r->clients[k].call_id, l->call_id) != 0)
+        k++;
+    char *nonce = r->clients[k].nonce;
+    uint32_t *last_nc = &r->clients[k].last_nc;
+    if (!r->clients[k].call_id[0]) {
+        snprintf(r->clients[k].call_id, sizeof r->clients[k].call_id, "%s", l->call_id);
+        new_nonce(r, nonce, sizeof r->clients[k].nonce);
+    }
+    int c = check_creds(r, SIPUA_HDR_AUTHORIZATION, "sim", nonce, last_nc, l);
     if (c == 0 && r->stale_next) {
         r->stale_next = 0;
         c = 2;
     }
     if (c) {
-        new_nonce(r, r->nonce, sizeof r->nonce);
-        r->last_nc = 0;
-        challenge_value(r, value, sizeof value, "sim", r->nonce, c == 2);
+        new_nonce(r, nonce, sizeof r->clients[k].nonce);
+        *last_nc = 0;
+        challenge_value(r, value, sizeof value, "sim", nonce, c == 2);
         snprintf(hdr, sizeof hdr, "WWW-Authenticate: %s\r\n", value);
         respond(r, from, 401, "Unauthorized", hdr);
         return;
@@ -743,6 +767,87 @@ static void test_bad_arguments(void **state)
     world_free(w);
 }
 
+static void test_10_2_registrar_proxy_and_auth_user_as_configured(void **state)
+{
+    (void)state;
+    world *w = world_new(NULL);
+    sipua_register_config rc;
+    sipua_register_config_init(&rc);
+    rc.aor = "sips:alice.smith@sim.example:5061";
+    rc.auth_user = "alice";
+    rc.password = "secret";
+    rc.outbound_proxy = "sip:10.0.0.9;transport=udp";
+    w->a.password = rc.password;
+    sipua_endpoint to;
+    sipua_endpoint_set(&to, SIPUA_TRANSPORT_UDP, "10.0.0.9", 5060, 0);
+    assert_int_equal(sipua_register(w->a.u.ua, &rc, &to, now_of(w), &w->a.id), 0);
+    run_for(w, 2 * S);
+    assert_int_equal(count(&w->a, SIPUA_UA_EV_REGISTERED), 1);
+    /* the Request-URI is the AOR's domain with its scheme and port (RFC
+     * 3261 10.2), the proxy is a loose route, the Digest username is the
+     * one configured, To is the AOR */
+    assert_string_equal(w->r.log[1].ruri, "sips:sim.example:5061");
+    assert_string_equal(w->r.log[1].route, "<sip:10.0.0.9;transport=udp;lr>");
+    assert_string_equal(w->r.log[1].user, "alice");
+    assert_string_equal(w->r.log[1].to, "sips:alice.smith@sim.example:5061");
+    world_free(w);
+
+    /* the registrar given: it is the Request-URI, and the digest-uri */
+    w = world_new(NULL);
+    rc.aor = "sip:alice@sim.example";
+    rc.auth_user = NULL;
+    rc.outbound_proxy = NULL;
+    rc.registrar = "sip:registrar.sim.example;transport=udp";
+    assert_int_equal(sipua_register(w->a.u.ua, &rc, &to, now_of(w), &w->a.id), 0);
+    run_for(w, 2 * S);
+    assert_int_equal(count(&w->a, SIPUA_UA_EV_REGISTERED), 1);
+    assert_string_equal(w->r.log[1].ruri, "sip:registrar.sim.example;transport=udp");
+    assert_string_equal(w->r.log[1].route, "");
+    assert_string_equal(w->r.log[1].user, "alice");
+    world_free(w);
+}
+
+static void test_two_registrations_in_one_ua_keep_apart(void **state)
+{
+    (void)state;
+    world *w = world_new(NULL);
+    w->r.max_expires = 100;
+    sipua_register_config rc;
+    sipua_register_config_init(&rc);
+    rc.password = "secret";
+    sipua_endpoint to;
+    sipua_endpoint_set(&to, SIPUA_TRANSPORT_UDP, "10.0.0.9", 5060, 0);
+    uint64_t id1, id2;
+    rc.aor = "sip:alice@sim.example";
+    assert_int_equal(sipua_register(w->a.u.ua, &rc, &to, now_of(w), &id1), 0);
+    rc.aor = "sip:alice@other.example";
+    rc.expires = 50;
+    assert_int_equal(sipua_register(w->a.u.ua, &rc, &to, now_of(w), &id2), 0);
+    assert_int_not_equal(id1, id2);
+    run_for(w, 200 * S);
+    /* alice@sim.example: 100 s, refreshed every 70 s; the other: 50 s,
+     * every 25 s; each with its own Call-ID */
+    int n1 = 0, n2 = 0;
+    for (int i = 0; i < w->r.n; i++) {
+        if (w->r.log[i].status != 200)
+            continue;
+        if (strcmp(w->r.log[i].to, "sip:alice@sim.example") == 0)
+            n1++;
+        else
+            n2++;
+    }
+    assert_int_equal(n1, 3); /* 0, 70, 140 */
+    assert_int_equal(n2, 8); /* 0, 25, ... 175 */
+    assert_int_equal(count(&w->a, SIPUA_UA_EV_REGISTRATION_FAILED), 0);
+    assert_int_equal(sipua_unregister(w->a.u.ua, id1, now_of(w)), 0);
+    run_for(w, 10 * S);
+    assert_int_equal(count(&w->a, SIPUA_UA_EV_UNREGISTERED), 1);
+    assert_int_equal(sipua_unregister(w->a.u.ua, id2, now_of(w)), 0);
+    run_for(w, 10 * S);
+    assert_int_equal(count(&w->a, SIPUA_UA_EV_UNREGISTERED), 2);
+    world_free(w);
+}
+
 /* ------------------------------------------------------------------ */
 /* Allocation failures                                                 */
 
@@ -903,6 +1008,8 @@ int main(void)
         cmocka_unit_test(test_17_1_2_timeout_then_back_off_then_success),
         cmocka_unit_test(test_registration_stays_up_under_loss),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_10_2_registrar_proxy_and_auth_user_as_configured),
+        cmocka_unit_test(test_two_registrations_in_one_ua_keep_apart),
         cmocka_unit_test(test_allocation_failures_leave_nothing_behind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
