@@ -3,7 +3,6 @@
  * REGISTER transactions (one at a time, RFC 3261 10.2) and of one timer
  * (refresh, retry, or an event to give outside the call that asked). */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "session/session.h"
@@ -377,19 +376,32 @@ static void failed(sipua__reg *r, const sipua_msg *m, int status, int error, int
     emit(r, &ev); /* frees it when it has ended */
 }
 
-/* The value of an expires parameter, or -1. */
-static long expires_param(sipua_str params)
+/* A delta-seconds (RFC 3261 25.1) with blanks around it, up to 2^31 - 1;
+ * -1 when it is not one. */
+static long delta_seconds(sipua_str v)
 {
-    sipua_str v;
-    if (!sipua_param_find(params, "expires", &v) || !v.p || v.len == 0 || v.len > 10)
+    while (v.len && (v.p[0] == ' ' || v.p[0] == '\t')) {
+        v.p++;
+        v.len--;
+    }
+    while (v.len && (v.p[v.len - 1] == ' ' || v.p[v.len - 1] == '\t'))
+        v.len--;
+    if (!v.p || v.len == 0 || v.len > 10)
         return -1;
-    long n = 0;
+    long long n = 0;
     for (size_t i = 0; i < v.len; i++) {
         if (v.p[i] < '0' || v.p[i] > '9')
             return -1;
         n = n * 10 + (v.p[i] - '0');
     }
-    return n;
+    return n <= 0x7fffffff ? (long)n : -1;
+}
+
+/* The value of an expires parameter, or -1. */
+static long expires_param(sipua_str params)
+{
+    sipua_str v;
+    return sipua_param_find(params, "expires", &v) ? delta_seconds(v) : -1;
 }
 
 static void registered(sipua__reg *r, const sipua_msg *m)
@@ -525,20 +537,12 @@ int sipua__reg_on_response(sipua__txn *ct, const sipua_msg *m)
             registered(r, m);
         return 1;
     }
-    uint32_t min;
     const sipua_hdr *h = sipua_msg_find_name(m, "Min-Expires");
     if (status == 423 && !r->txn_unregister && h && ++r->n423 <= MAX_423) {
         /* RFC 3261 10.2.8: ask again for at least Min-Expires */
-        char digits[16];
-        size_t k = 0;
-        for (size_t j = 0; j < h->value.len && k + 1 < sizeof digits; j++)
-            if (h->value.p[j] >= '0' && h->value.p[j] <= '9')
-                digits[k++] = h->value.p[j];
-        digits[k] = 0;
-        unsigned long v = k && k < 11 ? strtoul(digits, NULL, 10) : 0;
-        min = v > 0 && v <= 0x7fffffffUL ? (uint32_t)v : 0;
-        if (min > r->expires) {
-            r->expires = min;
+        long min = delta_seconds(h->value);
+        if (min > (long)r->expires) {
+            r->expires = (uint32_t)min;
             int e = send_register(r, 0);
             if (e)
                 failed(r, NULL, 0, e, SIPUA_CAUSE_CONNECTION_ERROR);
@@ -574,14 +578,22 @@ int sipua__reg_on_terminated(sipua__txn *ct)
 
 void sipua__regs_transport_failed(sipua__regs *rs, const sipua_endpoint *to, int err)
 {
-    for (sipua__reg *r = rs ? rs->list : NULL; r; r = r->next) {
-        if (!r->txn || r->to.transport != to->transport || r->to.port != to->port ||
-            strcmp(r->to.host, to->host) != 0 || (to->conn && r->to.conn && r->to.conn != to->conn))
+    /* the requests in flight there first: failing one may end its
+     * registration or start another request */
+    sipua__txn *failing[32];
+    size_t n = 0;
+    for (sipua__reg *r = rs ? rs->list : NULL; r && n < 32; r = r->next) {
+        if (r->txn && r->to.transport == to->transport && r->to.port == to->port &&
+            strcmp(r->to.host, to->host) == 0 &&
+            (!to->conn || !r->to.conn || r->to.conn == to->conn))
+            failing[n++] = r->txn;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sipua__reg *r = reg_of(failing[i]);
+        if (!r || r->txn != failing[i])
             continue;
-        sipua__txn *t = r->txn;
-        sipua__reg_on_failure(t, err ? err : SIPUA_EIO);
-        sipua__txn_terminate(t);
-        return; /* the list may have changed: one at a time is enough here */
+        sipua__reg_on_failure(failing[i], err ? err : SIPUA_EIO);
+        sipua__txn_terminate(failing[i]);
     }
 }
 

@@ -671,6 +671,39 @@ static void test_17_1_2_timeout_then_back_off_then_success(void **state)
     world_free(w);
 }
 
+static void test_17_1_4_transport_failure_fails_every_request_there_at_once(void **state)
+{
+    (void)state;
+    world *w = world_new(NULL);
+    w->r.silent = 1;
+    start(w, "secret", 0);
+    uint64_t first = w->a.id;
+    sipua_register_config rc;
+    sipua_register_config_init(&rc);
+    rc.aor = "sip:bob@sim.example";
+    rc.password = "secret";
+    sipua_endpoint to;
+    sipua_endpoint_set(&to, SIPUA_TRANSPORT_UDP, "10.0.0.9", 5060, 0);
+    uint64_t second;
+    assert_int_equal(sipua_register(w->a.u.ua, &rc, &to, now_of(w), &second), 0);
+    w->a.id = 0; /* events of both */
+    run_for(w, 1 * S);
+    assert_int_equal(sipua_ua_transport_failed(w->a.u.ua, &to, SIPUA_EIO, now_of(w)), 0);
+    assert_int_equal(w->a.n, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(w->a.ev[i].type, SIPUA_UA_EV_REGISTRATION_FAILED);
+        assert_int_equal(w->a.ev[i].cause, SIPUA_CAUSE_CONNECTION_ERROR);
+        assert_int_equal(w->a.ev[i].error, SIPUA_EIO);
+        assert_int_equal(w->a.ev[i].at, 2 * S);
+        assert_true(w->a.ev[i].retry_at > w->a.ev[i].at);
+    }
+    assert_int_equal(sipua_register_cancel(w->a.u.ua, first), 0);
+    assert_int_equal(sipua_register_cancel(w->a.u.ua, second), 0);
+    run_for(w, 3600 * S);
+    assert_int_equal(w->a.n, 2);
+    world_free(w);
+}
+
 static void test_registration_stays_up_under_loss(void **state)
 {
     (void)state;
@@ -1006,6 +1039,7 @@ int main(void)
         cmocka_unit_test(test_10_2_8_423_asks_again_with_min_expires),
         cmocka_unit_test(test_10_2_2_unregister_sends_expires_0_with_credentials),
         cmocka_unit_test(test_17_1_2_timeout_then_back_off_then_success),
+        cmocka_unit_test(test_17_1_4_transport_failure_fails_every_request_there_at_once),
         cmocka_unit_test(test_registration_stays_up_under_loss),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_10_2_registrar_proxy_and_auth_user_as_configured),
