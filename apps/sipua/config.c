@@ -304,6 +304,24 @@ const char *app_config_auth_user(const app_config *c, char *buf, size_t cap)
     return buf;
 }
 
+int app_uri_hop(const sipua_uri *u, sipua_transport t, sipua_endpoint *hop, const char *prog)
+{
+    sipua_str tp;
+    if (u->scheme_id == SIPUA_URI_SIPS)
+        t = SIPUA_TRANSPORT_TLS;
+    if (sipua_param_find(u->params, "transport", &tp) && tp.p)
+        sipua_transport_from_name(tp, &t);
+    char ip[SIPUA_HOST_MAX];
+    if (app_resolve_host(u, ip, sizeof ip, prog) != 0)
+        return -1;
+    uint16_t port = u->port                    ? u->port
+                    : t == SIPUA_TRANSPORT_TLS ? 5061
+                    : t == SIPUA_TRANSPORT_WS  ? 80
+                    : t == SIPUA_TRANSPORT_WSS ? 443
+                                               : 5060;
+    return sipua_endpoint_set(hop, t, ip, port, 0) == 0 ? 0 : -1;
+}
+
 int app_config_proxy(const app_config *c, sipua_transport t, sipua_endpoint *hop, char *route,
                      size_t cap, const char *prog)
 {
@@ -311,22 +329,9 @@ int app_config_proxy(const app_config *c, sipua_transport t, sipua_endpoint *hop
     if (!c->proxy)
         return 0;
     sipua_uri u;
-    if (sipua_uri_parse((sipua_str){c->proxy, strlen(c->proxy)}, &u) != 0)
+    if (sipua_uri_parse((sipua_str){c->proxy, strlen(c->proxy)}, &u) != 0 ||
+        app_uri_hop(&u, t, hop, prog) != 0)
         return -1;
-    sipua_str tp;
-    if (u.scheme_id == SIPUA_URI_SIPS)
-        t = SIPUA_TRANSPORT_TLS;
-    if (sipua_param_find(u.params, "transport", &tp) && tp.p)
-        sipua_transport_from_name(tp, &t);
-    char ip[SIPUA_HOST_MAX];
-    if (app_resolve_host(&u, ip, sizeof ip, prog) != 0)
-        return -1;
-    uint16_t port = u.port                     ? u.port
-                    : t == SIPUA_TRANSPORT_TLS ? 5061
-                    : t == SIPUA_TRANSPORT_WS  ? 80
-                    : t == SIPUA_TRANSPORT_WSS ? 443
-                                               : 5060;
-    sipua_endpoint_set(hop, t, ip, port, 0);
     /* loose routing (RFC 3261 16.12): the proxy's URI with lr */
     sipua_str lr;
     snprintf(route, cap, "Route: <%s%s>", c->proxy,

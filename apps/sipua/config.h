@@ -56,6 +56,10 @@ void app_config_from(const app_config *c, char *out, size_t cap);
 /* The Digest username: user, else the AOR's user part (into buf); NULL
  * when neither. */
 const char *app_config_auth_user(const app_config *c, char *buf, size_t cap);
+/* Where a request to URI u goes: its host (resolved when a name), its
+ * port, else the transport's default, and its transport (;transport=,
+ * TLS for sips:, else t). 0, or -1 after printing why. */
+int app_uri_hop(const sipua_uri *u, sipua_transport t, sipua_endpoint *hop, const char *prog);
 /* With an outbound proxy: *hop its address (transport t unless its URI
  * says), route the Route header line for it (loose routing). 0 (route
  * empty without a proxy), or -1 after printing why. */

@@ -231,17 +231,8 @@ static void cmd_dial(shell *sh, const char *uri)
         return;
     }
     sipua_endpoint to = sh->proxy;
-    if (!sh->route[0]) {
-        sipua_transport t = u.scheme_id == SIPUA_URI_SIPS ? SIPUA_TRANSPORT_TLS : sh->transport;
-        sipua_str tp;
-        if (sipua_param_find(u.params, "transport", &tp) && tp.p)
-            sipua_transport_from_name(tp, &t);
-        char ip[SIPUA_HOST_MAX];
-        if (app_resolve_host(&u, ip, sizeof ip, PROG) != 0)
-            return;
-        uint16_t port = u.port ? u.port : t == SIPUA_TRANSPORT_TLS ? 5061 : 5060;
-        sipua_endpoint_set(&to, t, ip, port, 0);
-    }
+    if (!sh->route[0] && app_uri_hop(&u, sh->transport, &to, PROG) != 0)
+        return;
     sipua_invite_opts o;
     sipua_invite_opts_init(&o);
     const char *extra[1] = {sh->route};
@@ -443,20 +434,8 @@ static void start_registration(sipua_io *io, void *arg)
     if (sipua_uri_parse((sipua_str){registrar, strlen(registrar)}, &ru) != 0)
         return;
     sipua_endpoint hop = sh->proxy;
-    if (!sh->route[0]) {
-        sipua_transport t = ru.scheme_id == SIPUA_URI_SIPS ? SIPUA_TRANSPORT_TLS : sh->transport;
-        sipua_str tp;
-        if (sipua_param_find(ru.params, "transport", &tp) && tp.p)
-            sipua_transport_from_name(tp, &t);
-        char ip[SIPUA_HOST_MAX];
-        if (app_resolve_host(&ru, ip, sizeof ip, PROG) != 0)
-            return;
-        sipua_endpoint_set(&hop, t, ip,
-                           ru.port                    ? ru.port
-                           : t == SIPUA_TRANSPORT_TLS ? 5061
-                                                      : 5060,
-                           0);
-    }
+    if (!sh->route[0] && app_uri_hop(&ru, sh->transport, &hop, PROG) != 0)
+        return;
     sipua_register_config rc;
     sipua_register_config_init(&rc);
     rc.aor = sh->acct.aor;

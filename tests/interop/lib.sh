@@ -82,6 +82,28 @@ check()
     return "$rc"
 }
 
+# Flows that collect several problems before they decide: problem WHAT
+# records one (and prints it); flow_end WHAT OUTPUT_FILE counts the flow as
+# passed when none was recorded, else as failed, printing them and the end
+# of OUTPUT_FILE; then forgets them.
+PROBLEMS=()
+problem() { PROBLEMS+=("$*"); echo "PROBLEM: $*"; }
+flow_end()
+{
+    local what=$1 out=$2 p
+    if ((${#PROBLEMS[@]} == 0)); then
+        INTEROP_PASSED=$((INTEROP_PASSED + 1))
+        log "PASS  $what"
+        [[ -n ${INTEROP_VERBOSE:-} ]] && sed 's/^/      /' "$out"
+    else
+        INTEROP_FAILED=$((INTEROP_FAILED + 1))
+        log "FAIL  $what"
+        for p in "${PROBLEMS[@]}"; do echo "      - $p"; done
+        tail -n 80 "$out" | sed 's/^/      | /'
+    fi
+    PROBLEMS=()
+}
+
 # finish: prints the tally and exits 0 when nothing failed, 1 otherwise.
 finish()
 {

@@ -91,24 +91,6 @@ sys.exit(1 if bad else 0)
 PY
 }
 
-PROBLEMS=()
-problem() { PROBLEMS+=("$*"); echo "PROBLEM: $*"; }
-flow_end()
-{
-    local what=$1 out=$2 p
-    if ((${#PROBLEMS[@]} == 0)); then
-        INTEROP_PASSED=$((INTEROP_PASSED + 1))
-        log "PASS  $what"
-        [[ -n ${INTEROP_VERBOSE:-} ]] && sed 's/^/      /' "$out"
-    else
-        INTEROP_FAILED=$((INTEROP_FAILED + 1))
-        log "FAIL  $what"
-        for p in "${PROBLEMS[@]}"; do echo "      - $p"; done
-        tail -n 60 "$out" | sed 's/^/      | /'
-    fi
-    PROBLEMS=()
-}
-
 exit_ok()
 {
     local want=$1 rc=$2

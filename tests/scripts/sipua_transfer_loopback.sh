@@ -66,24 +66,6 @@ print(" ".join(out))
 PY
 }
 
-PROBLEMS=()
-problem() { PROBLEMS+=("$*"); echo "PROBLEM: $*"; }
-flow_end()
-{
-    local what=$1 out=$2 p
-    if ((${#PROBLEMS[@]} == 0)); then
-        INTEROP_PASSED=$((INTEROP_PASSED + 1))
-        log "PASS  $what"
-        [[ -n ${INTEROP_VERBOSE:-} ]] && sed 's/^/      /' "$out"
-    else
-        INTEROP_FAILED=$((INTEROP_FAILED + 1))
-        log "FAIL  $what"
-        for p in "${PROBLEMS[@]}"; do echo "      - $p"; done
-        tail -n 80 "$out" | sed 's/^/      | /'
-    fi
-    PROBLEMS=()
-}
-
 # expect WHO FILE REGEX: the events of FILE match REGEX in full.
 expect()
 {

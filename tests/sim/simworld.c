@@ -296,3 +296,13 @@ void a_calls_b(world *w)
     assert_true(sipua_session_is_established(w->sa));
     assert_true(sipua_session_is_established(w->sb));
 }
+
+void a_calls_r(world *w)
+{
+    sipua_endpoint r;
+    sipua_endpoint_set(&r, SIPUA_TRANSPORT_UDP, "10.0.0.3", 5060, 0);
+    assert_int_equal(sipua_invite(w->a.u.ua, SIPUA_STR("sip:r@10.0.0.3"), &r, NULL, on_a_session, w,
+                                  now_of(w), &w->sa),
+                     0);
+    run_until(w, now_of(w) + 100 * MS);
+}

@@ -100,6 +100,9 @@ void r_in_dialog(world *w, const char *tag, const char *method, unsigned cseq, c
                  const char *type, const char *body);
 /* How many events of a kind (and code, unless 0) a side saw. */
 int has_kind(const side *sd, sipua_session_event_kind k, int code);
+/* A calls R (sip:r@10.0.0.3, default options) and 100 ms pass: R has the
+ * INVITE, to answer with r_respond(). */
+void a_calls_r(world *w);
 /* A calls B and both sides are established 200 ms later. */
 void a_calls_b(world *w);
 

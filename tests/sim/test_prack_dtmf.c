@@ -185,16 +185,6 @@ static void test_3262_3_accept_after_preaccept_waits_for_the_prack(void **state)
 /* ------------------------------------------------------------------ */
 /* A calls R                                                           */
 
-static void a_calls_r(world *w)
-{
-    sipua_endpoint r;
-    sipua_endpoint_set(&r, SIPUA_TRANSPORT_UDP, "10.0.0.3", 5060, 0);
-    assert_int_equal(sipua_invite(w->a.u.ua, SIPUA_STR("sip:r@10.0.0.3"), &r, NULL, on_a_session, w,
-                                  now_of(w), &w->sa),
-                     0);
-    run_until(w, now_of(w) + 100 * MS);
-}
-
 static void r_reliable(world *w, int inv, int code, uint32_t rseq, const char *body)
 {
     char extra[96];

@@ -26,12 +26,7 @@
 /* A calls R; R answers 200 with `extra` and SDP_R; A's ACK arrives. */
 static void a_calls_r_answered(world *w, const char *extra)
 {
-    sipua_endpoint r;
-    sipua_endpoint_set(&r, SIPUA_TRANSPORT_UDP, "10.0.0.3", 5060, 0);
-    assert_int_equal(sipua_invite(w->a.u.ua, SIPUA_STR("sip:r@10.0.0.3"), &r, NULL, on_a_session, w,
-                                  now_of(w), &w->sa),
-                     0);
-    run_until(w, now_of(w) + 100 * MS);
+    a_calls_r(w);
     int inv = nth(w, w->r_rx, w->r_n, 0, SIPUA_METHOD_INVITE, 0, NULL);
     assert_true(inv >= 0);
     r_respond(w, inv, 200, "OK", extra, SDP_R);

@@ -21,16 +21,6 @@
 #define WWW_CH(nonce)                                                                              \
     "WWW-Authenticate: Digest realm=\"bob.test\", nonce=\"" nonce "\", qop=\"auth,auth-int\"\r\n"
 
-static void a_calls_r(world *w)
-{
-    sipua_endpoint r;
-    sipua_endpoint_set(&r, SIPUA_TRANSPORT_UDP, "10.0.0.3", 5060, 0);
-    assert_int_equal(sipua_invite(w->a.u.ua, SIPUA_STR("sip:r@10.0.0.3"), &r, NULL, on_a_session, w,
-                                  now_of(w), &w->sa),
-                     0);
-    run_until(w, now_of(w) + 100 * MS);
-}
-
 static int invites(world *w)
 {
     return count_of(w, w->r_rx, w->r_n, 0, SIPUA_METHOD_INVITE);
