@@ -208,12 +208,18 @@ void r_send(world *w, unsigned to, const char *fmt, ...)
 /* R answers the request it received at index i. */
 void r_respond(world *w, int i, int code, const char *reason, const char *extra, const char *body)
 {
+    r_respond_tag(w, i, code, reason, "rtag", extra, body);
+}
+
+void r_respond_tag(world *w, int i, int code, const char *reason, const char *tag,
+                   const char *extra, const char *body)
+{
     const sipua_msg *req = parsed(w, &w->r_rx[i]);
     char buf[4096];
     sipua_builder b;
     sipua_builder_init(&b, buf, sizeof buf);
     assert_int_equal(sipua_builder_response(&b, req, code, (sipua_str){reason, strlen(reason)},
-                                            SIPUA_STR("rtag"), (sipua_str){NULL, 0}, 0),
+                                            (sipua_str){tag, strlen(tag)}, (sipua_str){NULL, 0}, 0),
                      0);
     sipua_builder_raw(&b, SIPUA_STR("Contact: <sip:r@10.0.0.3:5060>\r\n"));
     if (extra)

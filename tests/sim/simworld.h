@@ -94,6 +94,9 @@ int str_is(sipua_str s, const char *c);
  * logged response. */
 void r_send(world *w, unsigned to, const char *fmt, ...);
 void r_respond(world *w, int i, int code, const char *reason, const char *extra, const char *body);
+/* The same with To tag `tag` (r_respond's is "rtag"): a fork's answer. */
+void r_respond_tag(world *w, int i, int code, const char *reason, const char *tag,
+                   const char *extra, const char *body);
 void r_invite(world *w, const char *extra);
 void to_tag(world *w, const logged *l, char *tag, size_t cap);
 void r_in_dialog(world *w, const char *tag, const char *method, unsigned cseq, const char *extra,
