@@ -280,9 +280,9 @@ typedef struct sipua_sdp_stream {
     int telephone_event_pt; /* RFC 4733 payload type to send DTMF with, -1 when none */
     char remote_address[64];
     uint16_t remote_port;
-    int32_t remote_rtcp_port; /* a=rtcp, else remote_port + 1; remote_port with rtcp-mux */
-    int rtcp_mux;             /* both sides agreed on a=rtcp-mux */
-    uint16_t local_port;
+    int32_t remote_rtcp_port;      /* a=rtcp, else remote_port + 1; remote_port with rtcp-mux */
+    int rtcp_mux;                  /* both sides agreed on a=rtcp-mux */
+    uint16_t local_port;           /* the oa's port for the media type */
     sipua_sdp_direction direction; /* ours: SENDONLY means we send and do not receive */
 } sipua_sdp_stream;
 
@@ -303,33 +303,31 @@ typedef enum sipua_sdp_oa_state {
  * sipua_sdp_oa.text_. */
 typedef struct sipua_sdp_oa_line_ {
     uint8_t media, proto, fmt;        /* m= media, proto, and a format for a refused line */
-    uint8_t flags;                    /* offered, accepted, rtcp-mux */
+    uint8_t flags;                    /* offered, accepted, rtcp-mux, a=rtcp; our direction */
     int8_t pts[SIPUA_SDP_MAX_CODECS]; /* payload types offered, per codec index; -1 not offered */
     int8_t pt, te_pt;   /* result: the codec to send with and telephone-event, -1 none */
     int8_t codec;       /* result: the index of that codec in the capabilities */
     uint8_t codec_name; /* result: its encoding name as the peer wrote it */
     uint8_t address;    /* result: the peer's address */
-    uint8_t direction;  /* result: ours (sipua_sdp_direction) */
-    uint16_t remote_port, local_port;
-    int32_t remote_rtcp_port;
+    uint16_t remote_port, rtcp_port;
 } sipua_sdp_oa_line_;
 
 /* Offer/answer state of one session: plain data that allocates nothing,
- * about 800 octets; copy it, no free. The capabilities are borrowed. */
+ * under 600 octets; copy it, no free. The capabilities are borrowed. */
 typedef struct sipua_sdp_oa {
     const sipua_sdp_caps *caps; /* ours: several sessions may share them */
-    uint16_t audio_port;        /* this session's RTP ports: the capabilities' at init, */
-    uint16_t video_port;        /* which the caller may change before the first offer */
     uint64_t session_id;
     uint64_t session_version;
     uint64_t last_hash; /* of our last description without its o= line */
+    const char *reason; /* why the last call failed, static text */
     int held;           /* sipua_sdp_oa_hold() */
     sipua_sdp_oa_state state;
-    const char *reason; /* why the last call failed, static text */
+    uint16_t audio_port; /* this session's RTP ports: the capabilities' at init, */
+    uint16_t video_port; /* which the caller may change before the first offer */
     /* internal: the m= lines of the last exchange and its result */
     uint8_t line_count_, result_count_;
     sipua_sdp_oa_line_ lines_[SIPUA_SDP_MAX_STREAMS];
-    char text_[256];
+    char text_[128];
 } sipua_sdp_oa;
 
 /* Starts a session's offer/answer state from our capabilities, which are

@@ -6,13 +6,14 @@ static int earlier(const sipua__timer *a, const sipua__timer *b)
 {
     if (a->deadline != b->deadline)
         return a->deadline < b->deadline;
-    return a->seq < b->seq;
+    /* armed less than 2^31 armings apart: the difference tells the order */
+    return (int32_t)(a->seq - b->seq) < 0;
 }
 
 static void place(sipua__timer_heap *heap, size_t i, sipua__timer *t)
 {
     heap->nodes[i] = t;
-    t->index = i;
+    t->index = (uint32_t)i;
 }
 
 static void sift_up(sipua__timer_heap *heap, size_t i)
@@ -79,6 +80,8 @@ int sipua__timer_heap_reserve(sipua__timer_heap *heap, size_t n)
 {
     if (n <= heap->cap)
         return 0;
+    if (n >= SIPUA__TIMER_UNARMED) /* positions are 32-bit */
+        return SIPUA_ENOMEM;
     size_t cap = heap->cap ? heap->cap : 16;
     while (cap < n) {
         if (cap > SIZE_MAX / 2 / sizeof(sipua__timer *))
@@ -116,7 +119,7 @@ int sipua__timer_schedule(sipua__timer_heap *heap, sipua__timer *timer, sipua_ti
     timer->deadline = deadline;
     timer->seq = heap->seq++;
     heap->nodes[heap->len] = timer;
-    timer->index = heap->len;
+    timer->index = (uint32_t)heap->len;
     heap->len++;
     sift_up(heap, timer->index);
     return 0;

@@ -30,21 +30,23 @@ typedef void (*sipua__timer_cb)(sipua__timer *timer, sipua_time now, void *user)
 
 /* Members are private to timer.c; the struct is public only so that owners
  * can embed it. */
+/* 32 octets: sessions and transactions embed several, and a UA holds
+ * hundreds of thousands of them. */
 struct sipua__timer {
     sipua_time deadline;
-    uint64_t seq; /* arming order: breaks ties between equal deadlines */
-    size_t index; /* position in the heap; SIPUA__TIMER_UNARMED when not in it */
+    uint32_t seq;   /* arming order, modulo 2^32: breaks ties between equal deadlines */
+    uint32_t index; /* position in the heap; SIPUA__TIMER_UNARMED when not in it */
     sipua__timer_cb cb;
     void *user;
 };
 
-#define SIPUA__TIMER_UNARMED SIZE_MAX
+#define SIPUA__TIMER_UNARMED UINT32_MAX
 
 typedef struct sipua__timer_heap {
     sipua__timer **nodes;
     size_t len;
     size_t cap;
-    uint64_t seq;
+    uint32_t seq;
     const sipua_allocator *alloc;
 } sipua__timer_heap;
 

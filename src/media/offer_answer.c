@@ -262,15 +262,16 @@ static int emit(sipua_sdp_oa *oa, const plan *pl, char *out, size_t cap)
 /* ------------------------------------------------------------------ */
 /* What an exchange leaves behind                                      */
 
-enum { LINE_ACTIVE = 1, RESULT_ACTIVE = 2, RESULT_RTCP_MUX = 4 };
+/* sipua_sdp_oa_line_.flags; the result's direction above them */
+enum { LINE_ACTIVE = 1, RESULT_ACTIVE = 2, RESULT_RTCP_MUX = 4, RESULT_RTCP_GIVEN = 8 };
+#define DIRECTION_SHIFT 4
 
 /* One stream of a result before it is kept, with spans into the peer's
  * description. */
 typedef struct res_line {
-    int active, pt, te_pt, codec, rtcp_mux;
+    int active, pt, te_pt, codec, rtcp_mux, rtcp_given;
     sipua_str codec_name, address;
-    uint16_t remote_port, local_port;
-    int32_t remote_rtcp_port;
+    uint16_t remote_port, rtcp_port;
     sipua_sdp_direction direction;
 } res_line;
 
@@ -361,25 +362,23 @@ static int stage(const sipua_sdp_oa *oa, const plan *pl, const res_line *res, si
         if (res && i < nres) {
             const res_line *r = &res[i];
             ln->flags |=
-                (uint8_t)((r->active ? RESULT_ACTIVE : 0) | (r->rtcp_mux ? RESULT_RTCP_MUX : 0));
+                (uint8_t)((r->active ? RESULT_ACTIVE : 0) | (r->rtcp_mux ? RESULT_RTCP_MUX : 0) |
+                          (r->rtcp_given ? RESULT_RTCP_GIVEN : 0) |
+                          ((unsigned)r->direction << DIRECTION_SHIFT));
             ln->pt = (int8_t)r->pt;
             ln->te_pt = (int8_t)r->te_pt;
             ln->codec = (int8_t)r->codec;
-            ln->direction = (uint8_t)r->direction;
             ln->remote_port = r->remote_port;
-            ln->local_port = r->local_port;
-            ln->remote_rtcp_port = r->remote_rtcp_port;
+            ln->rtcp_port = r->rtcp_port;
             bad |= stage_str(st, r->codec_name, 32, &ln->codec_name);
             bad |= stage_str(st, r->address, 64, &ln->address);
         } else if (!res && i < oa->result_count_) {
-            ln->flags |= old->flags & (RESULT_ACTIVE | RESULT_RTCP_MUX);
+            ln->flags |= old->flags & (uint8_t)~LINE_ACTIVE;
             ln->pt = old->pt;
             ln->te_pt = old->te_pt;
             ln->codec = old->codec;
-            ln->direction = old->direction;
             ln->remote_port = old->remote_port;
-            ln->local_port = old->local_port;
-            ln->remote_rtcp_port = old->remote_rtcp_port;
+            ln->rtcp_port = old->rtcp_port;
             bad |= stage_str(st, text_at(oa, old->codec_name), 32, &ln->codec_name);
             bad |= stage_str(st, text_at(oa, old->address), 64, &ln->address);
         }
@@ -619,7 +618,8 @@ static void res_remote(res_line *s, const sipua_sdp_media *m)
     s->direction = SIPUA_SDP_INACTIVE;
     s->address = m->conn.address;
     s->remote_port = m->port;
-    s->remote_rtcp_port = m->rtcp_port >= 0 ? m->rtcp_port : (int32_t)m->port + 1;
+    s->rtcp_given = m->rtcp_port >= 0;
+    s->rtcp_port = (uint16_t)(s->rtcp_given ? m->rtcp_port : 0);
 }
 
 static void res_codec(res_line *s, const sipua_sdp_rtpmap *r, int k)
@@ -661,10 +661,14 @@ int sipua_sdp_oa_result(const sipua_sdp_oa *oa, sipua_sdp_negotiation *out)
         s->telephone_event_pt = ln->te_pt;
         copy_span(s->remote_address, sizeof s->remote_address, text_at(oa, ln->address));
         s->remote_port = ln->remote_port;
-        s->remote_rtcp_port = ln->remote_rtcp_port;
         s->rtcp_mux = (ln->flags & RESULT_RTCP_MUX) != 0;
-        s->local_port = ln->local_port;
-        s->direction = (sipua_sdp_direction)ln->direction;
+        s->remote_rtcp_port = s->rtcp_mux                       ? ln->remote_port
+                              : (ln->flags & RESULT_RTCP_GIVEN) ? ln->rtcp_port
+                                                                : (int32_t)ln->remote_port + 1;
+        sipua_sdp_kind kind;
+        if (s->active && kind_of(text_at(oa, ln->media), &kind))
+            s->local_port = port_for(oa, kind);
+        s->direction = (sipua_sdp_direction)(ln->flags >> DIRECTION_SHIFT);
     }
     return 0;
 }
@@ -750,11 +754,8 @@ int sipua_sdp_oa_answer(sipua_sdp_oa *oa, const sipua_sdp *offer, char *out, siz
         l->rtcp_mux = m->rtcp_mux;
         s->active = 1;
         s->te_pt = te_rate_pt;
-        s->local_port = l->port;
         s->direction = l->dir;
         s->rtcp_mux = m->rtcp_mux;
-        if (m->rtcp_mux)
-            s->remote_rtcp_port = m->port;
         have[kind] = 1;
         active++;
     }
@@ -821,11 +822,8 @@ int sipua_sdp_oa_take_answer(sipua_sdp_oa *oa, const sipua_sdp *answer)
         if (is_null_address(m->conn.address))
             theirs &= ~2u;
         s->active = 1;
-        s->local_port = port_for(oa, kind);
         s->direction = bits_dir(swap_bits(theirs) & local_bits(oa));
         s->rtcp_mux = m->rtcp_mux;
-        if (m->rtcp_mux)
-            s->remote_rtcp_port = m->port;
         active++;
     }
     if (!active) {
