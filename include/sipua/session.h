@@ -147,8 +147,12 @@ typedef struct sipua_invite_opts {
      * Contact, Content-Length), is SIPUA_EINVAL */
     const char *const *extra_headers;
     size_t n_extra_headers;
-    int audio;              /* offer audio (default 1) */
-    int video;              /* offer video when a video source exists (default 1) */
+    /* offer audio (default 1); 0 with nothing else to offer (no body, no
+     * video) is SIPUA_EINVAL: use invite_without_sdp for an INVITE without
+     * an offer */
+    int audio;
+    int video;              /* offer video when a video source exists (default 1; none exists
+                               yet: the media layer brings them) */
     int invite_without_sdp; /* delayed offer: the offer comes in the 2xx */
     int anonymous;          /* RFC 3323: From "Anonymous", Privacy: id */
     sipua_str body;         /* replaces the generated SDP; needs a Content-Type extra header */

@@ -613,6 +613,10 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
         return SIPUA_EINVAL;
     if (opts->body.len && !has_ct)
         return SIPUA_EINVAL;
+    /* audio is the only medium there is (no video source yet): an offer
+     * without it would offer nothing */
+    if (!opts->audio && !opts->body.len && !opts->invite_without_sdp)
+        return SIPUA_EINVAL;
     const sipua_endpoint *me = host->identity(host->ctx, next_hop->transport);
     if (!me)
         return SIPUA_EINVAL;

@@ -186,6 +186,16 @@ static void test_invite_argument_errors(void **state)
     o.version = 99;
     assert_int_equal(sipua_invite(w->a.u.ua, SIPUA_STR("sip:b@h"), &to, &o, on_a, NULL, 0, &s),
                      SIPUA_EINVAL);
+    sipua_invite_opts silent;
+    sipua_invite_opts_init(&silent);
+    silent.audio = 0; /* nothing to offer */
+    assert_int_equal(sipua_invite(w->a.u.ua, SIPUA_STR("sip:b@h"), &to, &silent, on_a, NULL, 0, &s),
+                     SIPUA_EINVAL);
+    silent.invite_without_sdp = 1; /* but a delayed offer is fine */
+    assert_int_equal(sipua_invite(w->a.u.ua, SIPUA_STR("sip:b@h"), &to, &silent, on_a, NULL, 0, &s),
+                     0);
+    sipua_session_unref(s);
+    s = NULL;
     /* no identity for the transport (TLS not configured) */
     to.transport = SIPUA_TRANSPORT_TLS;
     assert_int_equal(sipua_invite(w->a.u.ua, SIPUA_STR("sip:b@h"), &to, NULL, on_a, NULL, 0, &s),
