@@ -70,7 +70,9 @@ SIPUA_EXTERN void sipua_register_config_init(sipua_register_config *cfg);
  *     the granted expiry (our Contact's expires parameter in the 2xx, else
  *     its Expires header, else what we asked), contacts every binding the
  *     registrar listed. The refresh goes at the granted expiry minus 30 s
- *     (half of it when under 60 s), with the cached credentials (nc + 1).
+ *     (half of it when under 60 s), with the cached credentials (nc + 1);
+ *     over a stream transport, one to two seconds after the connection
+ *     the binding was made over closes.
  *   REGISTRATION_FAILED (status, error, cause, retry_at): the registrar
  *     refused us or did not answer. cause is AUTHENTICATION_ERROR when our
  *     credentials were refused (a new challenge, not stale, in answer to

@@ -367,6 +367,7 @@ static void conn_event_cb(void *user, const sipua__conn_event *ev)
     }
     if (ev->reason == SIPUA__CONN_CLOSE_FRAMING)
         dropped(ua, &peer, SIPUA_EPARSE, "stream cannot be framed");
+    sipua__regs_connection_closed(ua->regs, &peer);
     sipua_ua_event e = {.type = SIPUA_UA_EV_CLOSE_CONNECTION, .conn = ev->id, .peer = &peer};
     emit(ua, &e);
 }
@@ -939,6 +940,7 @@ void sipua_ua_free(sipua_ua *ua)
         return;
     free_pending(ua);
     sipua__regs_free(ua->regs); /* before the timers and transactions go */
+    ua->regs = NULL;
     release_done(ua);
     for (size_t i = 0; i < ua->nsessions; i++)
         sipua__session_detach(ua->sessions[i]);

@@ -44,4 +44,8 @@ int sipua__reg_on_terminated(sipua__txn *ct);
  * (RFC 3261 17.1.4). */
 void sipua__regs_transport_failed(sipua__regs *rs, const sipua_endpoint *to, int err);
 
+/* A stream connection to `peer` closed: registrations bound over it
+ * register again soon over a new one. */
+void sipua__regs_connection_closed(sipua__regs *rs, const sipua_endpoint *peer);
+
 #endif

@@ -54,6 +54,7 @@ struct sipua__reg {
     sipua__txn *txn; /* the REGISTER in flight */
     int txn_unregister;
     int ever_sent;
+    int bound; /* the last REGISTER was granted: a binding is held */
     int unregistering;
     int ended;    /* its last event is being given: forgotten after */
     int in_event; /* inside an event callback */
@@ -365,6 +366,7 @@ static void failed(sipua__reg *r, const sipua_msg *m, int status, int error, int
         return;
     }
     sipua_ua_event ev = outcome(SIPUA_UA_EV_REGISTRATION_FAILED, m, status, error, cause);
+    r->bound = 0;
     if (cause != SIPUA_CAUSE_AUTHENTICATION_ERROR && r->retry_base > 0) {
         r->failures++;
         ev.retry_at = *r->set->host.now + backoff(r);
@@ -441,6 +443,7 @@ static void registered(sipua__reg *r, const sipua_msg *m)
         failed(r, m, 0, SIPUA_ENOMEM, SIPUA_CAUSE_INTERNAL_ERROR);
         return;
     }
+    r->bound = 1;
     sipua_ua_event ev = {.type = SIPUA_UA_EV_REGISTERED,
                          .status = sipua_msg_status(m),
                          .reason = sipua_msg_reason(m),
@@ -594,6 +597,28 @@ void sipua__regs_transport_failed(sipua__regs *rs, const sipua_endpoint *to, int
             continue;
         sipua__reg_on_failure(failing[i], err ? err : SIPUA_EIO);
         sipua__txn_terminate(failing[i]);
+    }
+}
+
+void sipua__regs_connection_closed(sipua__regs *rs, const sipua_endpoint *peer)
+{
+    if (!rs || peer->transport == SIPUA_TRANSPORT_UDP)
+        return;
+    for (sipua__reg *r = rs->list; r; r = r->next) {
+        if (!r->bound || r->txn || r->unregistering || r->ended || r->doomed ||
+            r->timer_use != T_SEND || !sipua__timer_armed(&r->timer) ||
+            r->to.transport != peer->transport || r->to.port != peer->port ||
+            strcmp(r->to.host, peer->host) != 0)
+            continue;
+        /* the connection our binding was made over is gone, and with it
+         * the way in for requests to us: register again over a new one
+         * (RFC 5626 4.5 in spirit), after a second or two so that a
+         * registrar that closes every connection is not hammered */
+        uint8_t b;
+        rs->host.random(rs->host.ctx, &b, 1);
+        sipua_time at = *rs->host.now + 1000000 + (sipua_time)b * 4000;
+        if (at < r->timer.deadline)
+            arm(r, T_SEND, at);
     }
 }
 

@@ -14,6 +14,8 @@
 #     all: Kamailio checks that each nc is higher), and unregisters on
 #     SIGTERM, exit 0;
 #   - the same with Kamailio challenging in SHA-256 (RFC 8760);
+#   - Kamailio closing the idle TCP connection: sipua registers again over
+#     a new one (the binding's way in is gone);
 #   - the registrar going away: the refresh fails, sipua stays and says
 #     when it retries; on SIGTERM unregistering fails too: exit 1.
 # Exit 0 all passed, 1 any failure, 77 when a peer is not installed.
@@ -45,8 +47,8 @@ printf 'id(int,auto) username(string) domain(string) password(string) \n1:alice:
 
 start_registrar()
 {
-    local name=$1 alg=${2:-}
-    KAMAILIO_DEFINES=(-A "DB_URL=\"text://$db\"" -A "MIN_EXPIRES=4")
+    local name=$1 alg=${2:-} lifetime=${3:-60}
+    KAMAILIO_DEFINES=(-A "DB_URL=\"text://$db\"" -A "MIN_EXPIRES=4" -A "TCP_LIFETIME=$lifetime")
     [[ -n $alg ]] && KAMAILIO_DEFINES+=(-A "AUTH_ALG=\"$alg\"")
     kamailio_start "$name" registrar.cfg || fail "Kamailio ($name) did not start"
 }
@@ -181,9 +183,45 @@ run_stay "423 then 4 s, two refreshes with cached credentials (UDP), unregistere
     kam udp
 peer_stop kam 5 >/dev/null
 
-start_registrar kam256 SHA-256
+# Kamailio closes connections idle for 4 s: the registration made over one
+# is made again over a new one.
+start_registrar kam256 SHA-256 4
 check "SHA-256 challenge: sipua register --once over TCP" register_once tcp
 run_stay "SHA-256: refreshes with cached credentials (WS), unregistered on SIGTERM" kam256 ws
+
+# reconnect: registered over TCP for 600 s; Kamailio closes the idle
+# connection after 4 s, and sipua registers again over a new one.
+reconnect()
+{
+    local name=reconnect rc
+    peer_start "$name" "$SIPUA_BIN" register --aor sip:alice@127.0.0.1 \
+        --registrar "sip:127.0.0.1:$KAM_TCP_PORT;transport=tcp" --password "$PASSWORD"
+    # Kamailio's connection timer is coarse: it closes after 10 to 15 s
+    local deadline=$((SECONDS + 30))
+    while (($(grep -c "registered 200 OK, expires 600 s" "${PEER_LOG[$name]}") < 2)); do
+        if ((SECONDS >= deadline)) || ! peer_alive "$name"; then
+            echo "no second registration within 30 s"
+            cat "${PEER_LOG[$name]}"
+            peer_stop "$name" 3
+            return 1
+        fi
+        sleep 0.1
+    done
+    peer_stop "$name" 10
+    rc=$?
+    sed 's/^/  | /' "${PEER_LOG[$name]}"
+    echo "exit status $rc"
+    ((rc == 0)) && grep -q "unregistered 200 OK" "${PEER_LOG[$name]}"
+}
+out=$(mktemp "$SCRATCH/reconnect.XXXXXX")
+if reconnect >"$out" 2>&1; then
+    INTEROP_PASSED=$((INTEROP_PASSED + 1))
+    log "PASS  the registrar closes the TCP connection: registered again over a new one"
+else
+    INTEROP_FAILED=$((INTEROP_FAILED + 1))
+    log "FAIL  the registrar closes the TCP connection: registered again over a new one"
+fi
+sed 's/^/      /' "$out"
 
 # registrar_gone: registered over TCP, Kamailio stopped, the refresh 2 s
 # later fails (connection refused) and is to be retried; SIGTERM then
