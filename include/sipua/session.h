@@ -383,7 +383,10 @@ SIPUA_EXTERN void sipua_refer_opts_init(sipua_refer_opts *opts);
  * session itself goes on: the application usually ends it (bye) once a
  * refer_progress event with refer_final and a 2xx code reports the
  * transfer done. A final NOTIFY that does not come within 180 s after the
- * REFER was accepted ends the wait with refer_progress code 408.
+ * REFER was accepted ends the wait with refer_progress code 408. On an
+ * incoming session whose 2xx has not been ACKed yet, the REFER goes when
+ * the ACK comes (a peer may not know the dialog before), and is dropped
+ * if the session ends first.
  * Returns 0, SIPUA_EINVAL (NULL, a target that is not a SIP or SIPS URI,
  * a bad extra header or opts version, opts->replaces that is this session
  * or not established), SIPUA_ESTATE (not established, or a REFER of ours

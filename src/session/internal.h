@@ -157,9 +157,12 @@ struct sipua_session {
     sipua__timer t_se;
 
     /* transfer (refer.c) */
-    sipua__sreq *refer_req;    /* our REFER, until its final response */
-    int refer_sub;             /* our REFER was accepted: its final NOTIFY is awaited */
-    sipua__timer t_refer;      /* how long we wait for it */
+    sipua__sreq *refer_req; /* our REFER, until its final response */
+    int refer_sub;          /* our REFER was accepted: its final NOTIFY is awaited */
+    sipua__timer t_refer;   /* how long we wait for it */
+    char *refer_pending;    /* a REFER asked for before our 2xx was ACKed: its header
+                               lines, NUL-separated, sent with the ACK */
+    size_t refer_pending_n;
     sipua__referral *referral; /* the peer's REFER we act on, until its last NOTIFY */
     sipua__referral *deciding; /* the one whose referred event is in progress */
     sipua_session *replaces;   /* incoming with Replaces: the session it replaces */
@@ -312,6 +315,8 @@ void sipua__replaces_done(sipua_session *s);
 /* The final response to a request of sipua_session_send_request() (code;
  * 408 or 503 and resp NULL when none came): 1 when q was one. */
 int sipua__refer_generic_done(sipua_session *s, sipua__sreq *q, int code, const sipua_msg *resp);
+/* Server: the ACK for our 2xx came: a REFER waiting for it goes. */
+void sipua__refer_on_ack(sipua_session *s);
 /* The NOTIFY of the session's referral in flight, or NULL. */
 sipua__sreq *sipua__refer_notify_of(const sipua_session *s);
 /* The UA is going away: a referral in progress is dropped. */

@@ -170,7 +170,7 @@ int sipua_session_refer(sipua_session *s, sipua_str target, const sipua_refer_op
         (u.scheme_id != SIPUA_URI_SIP && u.scheme_id != SIPUA_URI_SIPS) || u.headers.len ||
         memchr(target.p, '>', target.len))
         return SIPUA_EINVAL;
-    if (!established(s) || s->refer_req || s->refer_sub)
+    if (!established(s) || s->refer_req || s->refer_sub || s->refer_pending)
         return SIPUA_ESTATE;
 
     char refer_to[REFER_TARGET_MAX + 512];
@@ -202,9 +202,46 @@ int sipua_session_refer(sipua_session *s, sipua_str target, const sipua_refer_op
     extra[nx++] = referred_by;
     for (size_t i = 0; opts && i < opts->n_extra_headers; i++)
         extra[nx++] = opts->extra_headers[i];
+    if (s->st == ST_ANSWERED) {
+        /* our 2xx awaits its ACK: the REFER waits too (a peer that has
+         * not sent its ACK may not know the dialog yet) */
+        size_t total = 0;
+        for (size_t i = 0; i < nx; i++)
+            total += strlen(extra[i]) + 1;
+        char *p = sipua__session_alloc(s, total);
+        if (!p)
+            return SIPUA_ENOMEM;
+        s->refer_pending = p;
+        s->refer_pending_n = nx;
+        for (size_t i = 0; i < nx; i++) {
+            size_t l = strlen(extra[i]) + 1;
+            memcpy(p, extra[i], l);
+            p += l;
+        }
+        return 0;
+    }
     int r = sipua__session_send_in_dialog(s, SIPUA_METHOD_REFER, extra, nx, (sipua_str){NULL, 0},
                                           &s->refer_req);
     return r;
+}
+
+void sipua__refer_on_ack(sipua_session *s)
+{
+    char *p = s->refer_pending;
+    if (!p)
+        return;
+    const char *extra[6];
+    size_t nx = s->refer_pending_n;
+    for (size_t i = 0; i < nx && i < 6; i++) {
+        extra[i] = p;
+        p += strlen(p) + 1;
+    }
+    int r = sipua__session_send_in_dialog(s, SIPUA_METHOD_REFER, extra, nx, (sipua_str){NULL, 0},
+                                          &s->refer_req);
+    sipua__session_free(s, s->refer_pending);
+    s->refer_pending = NULL;
+    if (r != 0)
+        refer_progress(s, 503, NULL, 1);
 }
 
 static void on_refer_timer(sipua__timer *t, sipua_time now, void *user)
@@ -752,7 +789,8 @@ sipua__sreq *sipua__refer_notify_of(const sipua_session *s)
 
 int sipua__refer_busy(const sipua_session *s)
 {
-    return s->refer_req || s->refer_sub || s->referral || s->generic_reqs;
+    return s->refer_req || s->refer_sub || (s->refer_pending && !s->final_given) || s->referral ||
+           s->generic_reqs;
 }
 
 void sipua__refer_detach(sipua_session *s)
@@ -766,6 +804,8 @@ void sipua__refer_detach(sipua_session *s)
 
 void sipua__refer_release(sipua_session *s)
 {
+    sipua__session_free(s, s->refer_pending);
+    s->refer_pending = NULL;
     if (s->replaces) {
         sipua_session_unref(s->replaces);
         s->replaces = NULL;

@@ -1576,6 +1576,8 @@ void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg
                 sipua__session_send_in_dialog(s, SIPUA_METHOD_BYE, NULL, 0, (sipua_str){NULL, 0},
                                               &s->bye_req);
                 sipua__session_emit(s, SIPUA_SESSION_EV_TERMINATED, NULL, 0, SIPUA_CAUSE_BYE, 0);
+            } else {
+                sipua__refer_on_ack(s);
             }
             sipua__session_maybe_finished(s);
         } else {

@@ -32,6 +32,9 @@ typedef struct party {
     simua u;            /* first: simua finds it there */
     int answer;         /* incoming calls: 0 leave ringing, 200 accept, else reject with it */
     int refer_decision; /* referred: 0 decide nothing, 1 accept, else reject with it */
+    const char *refer_at_answer; /* incoming calls: REFER to this as soon as answered */
+    int refer_rc;                /* what that sipua_session_refer() returned */
+    int refers_sent_then;        /* REFERs on the wire when it returned */
     sipua_session *in[8];
     int nin;
     sipua_session *taken[4]; /* calls from sipua_session_refer_accept() */
@@ -74,6 +77,15 @@ static void on_session(sipua_session *s, const sipua_session_event *ev, void *us
     party *p = user;
     assert_true(p->nlog < MAX_LOG);
     p->log[p->nlog++] = (logged){s, ev->kind, ev->code, ev->cause, ev->refer_final};
+    if (ev->kind == SIPUA_SESSION_EV_ACCEPTED && p->refer_at_answer &&
+        sipua_session_direction(s) == SIPUA_DIRECTION_INCOMING) {
+        p->refer_rc =
+            sipua_session_refer(s, (sipua_str){p->refer_at_answer, strlen(p->refer_at_answer)},
+                                NULL, simnet_now(p->u.net));
+        p->refers_sent_then = 0;
+        for (int i = 0; i < p->nsent; i++)
+            p->refers_sent_then += strncmp(p->sent[i], "REFER ", 6) == 0;
+    }
     if (ev->kind == SIPUA_SESSION_EV_REFERRED) {
         assert_non_null(ev->msg);
         assert_true(ev->refer_to.len > 0);
@@ -439,6 +451,26 @@ static void on_response(sipua_session *s, int code, const sipua_msg *resp, void 
     g_resp = resp;
 }
 
+static void test_refer_before_the_ack_waits_for_it(void **state)
+{
+    (void)state;
+    world *w = world_new(7, 0);
+    /* Bob refers Alice the moment his 200 goes, before her ACK */
+    w->b.refer_at_answer = "sip:carol@10.0.0.3";
+    sipua_session *ab = dial(w, &w->a, &w->b, "bob");
+    run_for(w, 500000);
+    assert_int_equal(w->b.refer_rc, 0);
+    assert_int_equal(w->b.refers_sent_then, 0); /* held for the ACK */
+    /* then it went, and the transfer went through */
+    assert_non_null(sent_starting(&w->b, "REFER ", 0));
+    const logged *out = refer_outcome(&w->b, w->b.in[0]);
+    assert_non_null(out);
+    assert_int_equal(out->code, 200);
+    assert_true(sipua_session_is_established(w->c.in[0]));
+    sipua_session_unref(ab);
+    world_free(w);
+}
+
 static int lose_all(simua *u, const char *bytes, size_t len)
 {
     (void)u;
@@ -578,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_attended_transfer_with_replaces),
         cmocka_unit_test(test_replaces_naming_no_dialog),
         cmocka_unit_test(test_send_request_and_stray_notify),
+        cmocka_unit_test(test_refer_before_the_ack_waits_for_it),
         cmocka_unit_test(test_blind_transfer_under_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
