@@ -196,6 +196,28 @@ SIPUA_EXTERN int sipua_auth_verify(const sipua_auth *creds, const sipua_auth_ver
 SIPUA_EXTERN int sipua_ua_set_credentials(sipua_ua *ua, const char *realm, const char *user,
                                           const char *password);
 
+/* The password of `username` in `realm` into out[0..cap): its length, or
+ * a negative value for a user that does not exist. */
+typedef int (*sipua_password_cb)(void *user, sipua_str username, sipua_str realm, char *out,
+                                 size_t cap);
+
+/* Makes the UA a server that asks for credentials (RFC 3261 22.1, 22.4,
+ * RFC 7616): a new INVITE (outside a dialog) without good Digest
+ * credentials for `realm` is answered 401 Unauthorized with a challenge
+ * (qop=auth, algorithm alg, a nonce good for 5 minutes); a request whose
+ * response was right on an older nonce is challenged with stale=true;
+ * credentials for another algorithm or Request-URI, an unknown user or a
+ * wrong password are challenged anew. The invite event then comes only
+ * for INVITEs that passed. Nonces need no memory: each carries its time
+ * and an HMAC-SHA-256 of it under a secret the UA draws here (nonce
+ * counts are not tracked: a replayed INVITE is answered like the first).
+ * The password callback is asked for each check; the UA keeps no
+ * password. cb NULL turns the checking off. Returns 0, SIPUA_EINVAL (NULL
+ * ua, an empty or over-long realm or one with a quote, CR or LF, an
+ * unknown alg), SIPUA_ENOMEM. */
+SIPUA_EXTERN int sipua_ua_require_auth(sipua_ua *ua, const char *realm, sipua_digest_alg alg,
+                                       sipua_password_cb cb, void *user);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,7 @@
 #include "sipua/ua.h"
 #include "transport/conn.h"
 #include "txn/txn.h"
+#include "ua/challenge.h"
 #include "ua/inspect.h"
 #include "ua/reg.h"
 
@@ -68,7 +69,8 @@ struct sipua_ua {
     int server_ok; /* the Server header (user_agent) parses whole */
     /* registrations (register.c) */
     sipua__regs *regs;
-    sipua__creds creds; /* Digest credentials for the sessions' requests */
+    sipua__creds creds;          /* Digest credentials for the sessions' requests */
+    sipua__challenge *challenge; /* sipua_ua_require_auth() */
 };
 
 #define ALLOW_VALUE "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, NOTIFY"
@@ -592,6 +594,11 @@ static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const si
     switch (method) {
     case SIPUA_METHOD_OPTIONS: respond_txn(ua, st, m, &from, 200, "OK", options_headers, 1); break;
     case SIPUA_METHOD_INVITE: {
+        if (ua->challenge &&
+            sipua__challenge_check(ua->challenge, m, ua->now, extra, sizeof extra) != 0) {
+            respond_txn(ua, st, m, &from, 401, "Unauthorized", extra, 1);
+            break;
+        }
         sipua_session *s = sipua__session_incoming(&ua->host, ++ua->next_session, st, m, &from);
         if (!s)
             break; /* answered already (bad offer), or out of memory: 100 then timer */
@@ -966,7 +973,32 @@ void sipua_ua_free(sipua_ua *ua)
     }
     ua->a.free(ua->tx, ua->a.user);
     sipua__creds_clear(&ua->creds, &ua->a);
+    sipua__challenge_free(ua->challenge, &ua->a);
     ua->a.free(ua, ua->a.user);
+}
+
+int sipua_ua_require_auth(sipua_ua *ua, const char *realm, sipua_digest_alg alg,
+                          sipua_password_cb cb, void *user)
+{
+    if (!ua)
+        return SIPUA_EINVAL;
+    if (!cb) {
+        sipua__challenge_free(ua->challenge, &ua->a);
+        ua->challenge = NULL;
+        return 0;
+    }
+    if (!realm || !*realm || strlen(realm) >= 128 || strpbrk(realm, "\"\r\n\\") ||
+        !sipua_digest_alg_name(alg))
+        return SIPUA_EINVAL;
+    uint8_t secret[32];
+    ua->cb.random(ua->user, secret, sizeof secret);
+    sipua__challenge *c = sipua__challenge_new(&ua->a, realm, alg, cb, user, secret);
+    memset(secret, 0, sizeof secret);
+    if (!c)
+        return SIPUA_ENOMEM;
+    sipua__challenge_free(ua->challenge, &ua->a);
+    ua->challenge = c;
+    return 0;
 }
 
 int sipua_ua_set_credentials(sipua_ua *ua, const char *realm, const char *user,
