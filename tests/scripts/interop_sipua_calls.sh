@@ -44,7 +44,9 @@
 #                            and NOTIFY 200 (terminated), Event: refer,
 #                            message/sipfrag, then sends BYE. Events:
 #                            accepted referred accepted terminated
-#                            terminated, all exit 0
+#                            terminated, all exit 0; the same with
+#                            call_uas_busy.xml as the target: the final
+#                            NOTIFY says 486 Busy Here, call 2 failed
 #   transfer_uas_referee.xml `sipua call --refer sip:target@...`: SIPp checks
 #                            the REFER (Refer-To name-addr, Referred-By,
 #                            Contact, tags), answers 202, NOTIFY 100 then
@@ -267,6 +269,35 @@ sipp_calls_sipua()
         problem "sipua answer's JSON events"
 }
 
+# sipp_refers_sipua NAME T TARGET_SCENARIO FINAL EVENTS_RE: SIPp runs
+# TARGET_SCENARIO as the transfer target; transfer_uac_refer.xml calls
+# sipua answer --calls 2 and refers it there; its final NOTIFY must say
+# SIP/2.0 FINAL; sipua answer's events match EVENTS_RE.
+sipp_refers_sipua()
+{
+    local name=$1 t=$2 scenario=$3 final=$4 events_re=$5 tport tmport rc
+    read -r tport tmport < <(free_ports 2) || { problem "no free ports"; return; }
+    sipp_start "target_$name" -sf "$SIPP_DIR/$scenario" -t "$(sipp_flag "$t")" -i 127.0.0.1 \
+        -p "$tport" -mp "$tmport" -m 1
+    if ! peer_wait_port "target_$name" "$t" "$tport" 10; then
+        problem "SIPp ($scenario) did not start"
+        peer_stop "target_$name" 2 >/dev/null
+        return
+    fi
+    SIPP_ARGS=(-key refer_to "sip:carol@127.0.0.1:$tport;transport=$t")
+    sipp_calls_sipua "$name" "$t" transfer_uac_refer.xml "$events_re" - 'peer' -- --calls 2
+    SIPP_ARGS=()
+    grep -q "final NOTIFY: SIP/2.0 $final\$" "$SCRATCH/sipp_$name.logs" 2>/dev/null ||
+        problem "the final NOTIFY's sipfrag is not SIP/2.0 $final"
+    grep -q "\"refer_to\": *\"sip:carol@127\.0\.0\.1:$tport" "${PEER_LOG[answer_$name]}" ||
+        problem "the referred event does not name sip:carol@127.0.0.1:$tport"
+    peer_wait_exit "target_$name" 10
+    rc=$?
+    ((rc == 0)) || problem "SIPp ($scenario, the target) exited $rc (0: the call went as scripted)"
+    ((rc == 124)) && peer_stop "target_$name" 2 >/dev/null
+    [[ -s $SCRATCH/target_$name.errors ]] && tail -n 25 "$SCRATCH/target_$name.errors"
+}
+
 # call_has OPTION: `sipua call --help` lists OPTION. Flows that need an
 # option the command does not have yet are reported as not run (neither
 # passed nor failed) and switch on by themselves once it appears.
@@ -388,28 +419,14 @@ for t in "${transports[@]}"; do
     what="$T SIPp REFERs answer to a second SIPp: 202, NOTIFY 100 active, 200 terminated, Referred-By in the new INVITE"
     if call_has --refer; then
         out=$SCRATCH/xfer_in_$t.check
-        {
-            read -r tport tmport < <(free_ports 2)
-            sipp_start "target_$t" -sf "$SIPP_DIR/transfer_target_uas.xml" -t "$(sipp_flag "$t")" \
-                -i 127.0.0.1 -p "$tport" -mp "$tmport" -m 1
-            if peer_wait_port "target_$t" "$t" "$tport" 10; then
-                SIPP_ARGS=(-key refer_to "sip:carol@127.0.0.1:$tport;transport=$t")
-                sipp_calls_sipua "xfer_in_$t" "$t" transfer_uac_refer.xml \
-                    "${P}accepted referred ${P}accepted terminated terminated" - 'peer' -- --calls 2
-                SIPP_ARGS=()
-                grep -q "\"refer_to\": *\"sip:carol@127\.0\.0\.1:$tport" "${PEER_LOG[answer_xfer_in_$t]}" ||
-                    problem "the referred event does not name sip:carol@127.0.0.1:$tport"
-                peer_wait_exit "target_$t" 10
-                rc=$?
-                ((rc == 0)) || problem "SIPp (transfer_target_uas.xml) exited $rc (0: the call went as scripted)"
-                ((rc == 124)) && peer_stop "target_$t" 2 >/dev/null
-                [[ -s $SCRATCH/target_$t.errors ]] && tail -n 25 "$SCRATCH/target_$t.errors"
-            else
-                problem "SIPp (transfer_target_uas.xml) did not start"
-                peer_stop "target_$t" 2 >/dev/null
-            fi
-        } >"$out" 2>&1
+        sipp_refers_sipua "xfer_in_$t" "$t" transfer_target_uas.xml "200 OK" \
+            "${P}accepted referred ${P}accepted terminated terminated" >"$out" 2>&1
         flow_end "$what" "$out"
+
+        out=$SCRATCH/xfer_in_busy_$t.check
+        sipp_refers_sipua "xfer_in_busy_$t" "$t" call_uas_busy.xml "486 Busy Here" \
+            "${P}accepted referred ${P}failed terminated" >"$out" 2>&1
+        flow_end "$T SIPp REFERs answer to a busy SIPp: NOTIFY 100 active, 486 terminated" "$out"
 
         out=$SCRATCH/xfer_out_$t.check
         SIPP_ARGS=(-key final_status "200 OK")
