@@ -244,7 +244,9 @@ static void registrar_deliver(void *user, sim_addr from, sim_addr to, const char
     char *nonce = r->clients[k].nonce;
     uint32_t *last_nc = &r->clients[k].last_nc;
     if (!r->clients[k].call_id[0]) {
-        snprintf(r->clients[k].call_id, sizeof r->clients[k].call_id, "%s", l->call_id);
+        size_t cl = strnlen(l->call_id, sizeof r->clients[k].call_id - 1);
+        memcpy(r->clients[k].call_id, l->call_id, cl);
+        r->clients[k].call_id[cl] = 0;
         new_nonce(r, nonce, sizeof r->clients[k].nonce);
     }
     int c = check_creds(r, SIPUA_HDR_AUTHORIZATION, "sim", nonce, last_nc, l);
