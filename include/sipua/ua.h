@@ -82,7 +82,9 @@ typedef struct sipua_ua_config {
     const char *user_agent; /* User-Agent and Server value; default "sipua/VERSION" */
     const char *ws_path;    /* the path of the WebSocket upgrades we send; default "/" */
     /* incoming INVITEs left unanswered this long are rejected 480, cause
-     * NO_ANSWER; default 60 s (SIP.js's no_answer_timeout) */
+     * NO_ANSWER; default 60 s (SIP.js's no_answer_timeout). An INVITE whose
+     * Expires header runs out sooner is answered 487 then, cause EXPIRES
+     * (RFC 3261 13.3.1). */
     sipua_time no_answer_timeout;
     uint16_t rtp_port_base; /* the audio port of our SDP: base + 2 * (session % 5000);
                                default 20000 */
@@ -121,7 +123,8 @@ typedef enum sipua_ua_event_type {
     /* A new INVITE: `session` is its incoming session (sipua/session.h),
      * lent to the callback: take a reference with sipua_session_ref() to
      * keep it, set its callback, and answer it (now or later). Unanswered,
-     * it is rejected 480 after the no-answer timeout (cause NO_ANSWER). */
+     * it is rejected 480 after the no-answer timeout (cause NO_ANSWER), or
+     * 487 when its Expires runs out first (cause EXPIRES). */
     SIPUA_UA_EV_INVITE,
     /* Registrations (sipua/register.h), request_id the registration's id.
      * A 2xx to a REGISTER granted our binding (expires, contacts, msg). */

@@ -102,7 +102,8 @@ struct sipua_session {
     sipua__timer t_2xx;
     sipua_time ok_interval, ok_give_up;
     sipua__timer t_noanswer;
-    int bye_after_ack; /* terminate() between our 2xx and its ACK */
+    int bye_after_ack;  /* terminate() between our 2xx and its ACK */
+    int invite_expires; /* t_noanswer is the INVITE's Expires (487, EXPIRES), not ours */
 
     /* server: preaccept (RFC 3262) */
     int peer_100rel;  /* the INVITE had 100rel in Supported or Require */

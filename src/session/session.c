@@ -1224,6 +1224,13 @@ static void on_noanswer(sipua__timer *t, sipua_time now, void *user)
     sipua_session *s = user;
     if (s->final_given || s->st != ST_PROCEEDING)
         return;
+    if (s->invite_expires) {
+        /* the caller's Expires ran out: 487 (RFC 3261 13.3.1) */
+        sipua__session_send_invite_response(s, 487, "Request Terminated", NULL, 0, NULL,
+                                            (sipua_str){NULL, 0});
+        sipua__session_emit(s, SIPUA_SESSION_EV_FAILED, NULL, 487, SIPUA_CAUSE_EXPIRES, 0);
+        return;
+    }
     sipua__session_send_invite_response(s, 480, "Temporarily Unavailable", NULL, 0, NULL,
                                         (sipua_str){NULL, 0});
     sipua__session_emit(s, SIPUA_SESSION_EV_FAILED, NULL, 480, SIPUA_CAUSE_NO_ANSWER, 0);
@@ -1311,10 +1318,19 @@ sipua_session *sipua__session_incoming(const sipua__session_host *host, uint64_t
 
 void sipua__session_started(sipua_session *s)
 {
-    if (!s || s->final_given || s->st != ST_PROCEEDING || !s->host.no_answer_timeout)
+    if (!s || s->final_given || s->st != ST_PROCEEDING)
         return;
-    sipua__timer_schedule(s->host.timers, &s->t_noanswer,
-                          sipua__session_now(s) + s->host.no_answer_timeout);
+    /* the INVITE's Expires (RFC 3261 13.3.1), when sooner than the
+     * no-answer timeout */
+    sipua_time wait = s->host.no_answer_timeout;
+    uint32_t expires;
+    if (sipua_msg_expires(s->invite, &expires) == 0 &&
+        (!wait || (sipua_time)expires * 1000000 < wait)) {
+        wait = (sipua_time)expires * 1000000;
+        s->invite_expires = 1;
+    }
+    if (wait)
+        sipua__timer_schedule(s->host.timers, &s->t_noanswer, sipua__session_now(s) + wait);
 }
 
 sipua_session *sipua__session_of_server_txn(sipua__txn *st)

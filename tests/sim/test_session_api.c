@@ -440,6 +440,31 @@ static void test_no_ack_ends_the_call(void **state)
     world_free(w);
 }
 
+static void test_invite_expires_runs_out(void **state)
+{
+    (void)state;
+    world *w = world_new();
+    sipua_invite_opts o;
+    sipua_invite_opts_init(&o);
+    const char *extra[] = {"Expires: 2"};
+    o.extra_headers = extra;
+    o.n_extra_headers = 1;
+    sipua_session *s = call(w, &o);
+    sipua_time t0 = now_of(w);
+    run_for(w, 1900000);
+    assert_non_null(w->b.incoming);
+    assert_false(sipua_session_is_ended(w->b.incoming)); /* still ringing at 1.9 s */
+    run_for(w, 300000);
+    assert_true(last_is(&w->b.rec, SIPUA_SESSION_EV_FAILED, SIPUA_CAUSE_EXPIRES));
+    assert_int_equal(w->b.rec.code[w->b.rec.n - 1], 487);
+    assert_true(sipua_session_end_time(w->b.incoming) - t0 >= 2000000);
+    /* the caller sees the 487 as a failure of its own */
+    assert_true(last_is(&w->arec, SIPUA_SESSION_EV_FAILED, SIPUA_CAUSE_SIP_FAILURE_CODE));
+    assert_int_equal(w->arec.code[w->arec.n - 1], 487);
+    sipua_session_unref(s);
+    world_free(w);
+}
+
 static void test_causes_texts_and_status_mapping(void **state)
 {
     (void)state;
@@ -494,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_delayed_offer_answer_in_the_ack),
         cmocka_unit_test(test_no_answer_at_all_is_request_timeout),
         cmocka_unit_test(test_no_ack_ends_the_call),
+        cmocka_unit_test(test_invite_expires_runs_out),
         cmocka_unit_test(test_causes_texts_and_status_mapping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
