@@ -12,11 +12,20 @@
 #               finds Bob's binding and relays; Bob gets the call and tones
 #               1 and 2, Alice hangs up; both exit 0, Bob unregistered.
 #   transfer    Carol registers too; Bob answers with --refer naming Carol
-#               at Kamailio: the REFER and its NOTIFYs go through Kamailio,
-#               so does Alice's INVITE to Carol (challenged, answered, and
-#               the only way to Carol, whose one address is her binding);
+#               at Kamailio's address (sip:carol@127.0.0.1:PORT;transport=T:
+#               the call a REFER makes goes to the Refer-To's literal
+#               address, not through the caller's outbound proxy, and
+#               plain 127.0.0.1 means port 5060, where nobody is). The
+#               REFER and its NOTIFYs go through Kamailio, and so does
+#               Alice's INVITE to Carol (challenged, answered, and the only
+#               way to Carol, whose one address is her binding);
 #               Bob hangs up when NOTIFY says 200, Alice hangs up on Carol
 #               after 1 s; all exit 0.
+# and once (WS, or the first transport):
+#   refresh     Bob registers for 4 s: his registration is refreshed every
+#               2 s with the cached credentials (challenged once in all)
+#               over the connection he keeps, and Alice's call still
+#               reaches him over it.
 # and once (TCP):
 #   wrong password  Alice's INVITE is challenged again after her answer:
 #               failed, 407, cause Authentication Error, exit 1; Bob, who
@@ -242,6 +251,25 @@ transfer()
         bad "Kamailio did not challenge each of Alice's two INVITEs once"
 }
 
+refresh()
+{
+    local t=$1 rc before
+    before=$(challenges "REGISTER sip:bob@127.0.0.1")
+    ua_start "bob_r$t" bob "$t" --expires 4 || return
+    peer_wait_log "bob_r$t" '"event":"refreshed"' 6 || bad "Bob's registration was not refreshed"
+    alice_call "alice_r$t" "$t" "${PW[alice]}" --hangup-after 0.5
+    rc=$?
+    ((rc == 0)) || bad "Alice exited $rc, want 0"
+    ua_end "bob_r$t"
+    told Bob "${PEER_LOG[bob_r$t]}" \
+        'registered200 (refreshed200 )+1:accepted (refreshed200 )*1:terminated( refreshed200)* unregistered200'
+    grep -q '"event":"registered".*"expires":4' "${PEER_LOG[bob_r$t]}" || bad "not registered for 4 s"
+    # one challenge in all: the refreshes and the unregistering carry the
+    # cached credentials (Kamailio checks that each nonce count is higher)
+    (($(challenges "REGISTER sip:bob@127.0.0.1") == before + 1)) ||
+        bad "Kamailio challenged Bob's REGISTERs more than once"
+}
+
 wrong_password()
 {
     local t=tcp rc before
@@ -264,7 +292,26 @@ wrong_password()
     told Bob "${PEER_LOG[bob_wrong]}" 'registered200 unregistered200'
 }
 
-bob_wrong_password()
+bob_refresh()
+{
+    local t=$1 rc before
+    before=$(challenges "REGISTER sip:bob@127.0.0.1")
+    ua_start "bob_r$t" bob "$t" --expires 4 || return
+    peer_wait_log "bob_r$t" '"event":"refreshed"' 6 || bad "Bob's registration was not refreshed"
+    alice_call "alice_r$t" "$t" "${PW[alice]}" --hangup-after 0.5
+    rc=$?
+    ((rc == 0)) || bad "Alice exited $rc, want 0"
+    ua_end "bob_r$t"
+    told Bob "${PEER_LOG[bob_r$t]}" \
+        'registered200 (refreshed200 )+1:accepted (refreshed200 )*1:terminated( refreshed200)* unregistered200'
+    grep -q '"event":"registered".*"expires":4' "${PEER_LOG[bob_r$t]}" || bad "not registered for 4 s"
+    # one challenge in all: the refreshes and the unregistering carry the
+    # cached credentials (Kamailio checks that each nonce count is higher)
+    (($(challenges "REGISTER sip:bob@127.0.0.1") == before + 1)) ||
+        bad "Kamailio challenged Bob's REGISTERs more than once"
+}
+
+wrong_password()
 {
     local rc out=$SCRATCH/bob_refused.out
     sipua_run bob_refused answer --aor sip:bob@127.0.0.1 --password not-his-password \
@@ -285,6 +332,10 @@ for t in "${transports[@]}"; do
     flow "$T: Bob transfers Alice to Carol through Kamailio (REFER, NOTIFY 200, INVITE challenged), all exit 0" \
         transfer "$t"
 done
+rt=${transports[0]}
+[[ " ${transports[*]} " == *" ws "* ]] && rt=ws
+flow "${rt^^}: Bob's registration (4 s) is refreshed every 2 s, and Alice's call still reaches him" \
+    refresh "$rt"
 flow "TCP: a wrong password for Alice: failed 407, Authentication Error, exit 1; Bob unregisters on SIGTERM" \
     wrong_password
 flow "UDP: a wrong password for Bob: the registration fails (Authentication Error), exit 1" \
