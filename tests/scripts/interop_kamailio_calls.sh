@@ -21,6 +21,11 @@
 #               way to Carol, whose one address is her binding);
 #               Bob hangs up when NOTIFY says 200, Alice hangs up on Carol
 #               after 1 s; all exit 0.
+#   caller transfers  Alice calls Bob with --refer naming Carol at
+#               Kamailio; Bob (--calls 2) takes the REFER and calls Carol
+#               through Kamailio, which challenges his INVITE: his UA
+#               answers with the account's credentials. Alice hangs up when
+#               NOTIFY says 200, Carol hangs up on Bob after 1 s; all exit 0.
 # and once (WS, or the first transport):
 #   refresh     Bob registers for 4 s: his registration is refreshed every
 #               2 s with the cached credentials (challenged once in all)
@@ -251,6 +256,29 @@ transfer()
         bad "Kamailio did not challenge each of Alice's two INVITEs once"
 }
 
+caller_transfers()
+{
+    local t=$1 rc before carol
+    carol="sip:carol@127.0.0.1:$(kam_port "$t");transport=$t"
+    ua_start "carol_y$t" carol "$t" --hangup-after 1 || return
+    ua_start "bob_y$t" bob "$t" --calls 2 || return
+    before=$(challenges "INVITE from sip:bob@127.0.0.1")
+    alice_call "alice_y$t" "$t" "${PW[alice]}" --refer "$carol"
+    rc=$?
+    ((rc == 0)) || bad "Alice exited $rc, want 0"
+    ua_end "bob_y$t"
+    ua_end "carol_y$t"
+    told Alice "$SCRATCH/alice_y$t.out" \
+        '1:accepted 1:refer202 (1:refer1[0-9][0-9] )*1:refer200! 1:terminated'
+    told Bob "${PEER_LOG[bob_y$t]}" \
+        'registered200 1:accepted 1:referred 2:accepted 1:terminated 2:terminated unregistered200'
+    told Carol "${PEER_LOG[carol_y$t]}" 'registered200 1:accepted 1:terminated unregistered200'
+    grep -q '"event":"incoming","detail":"from sip:bob@127.0.0.1"' "${PEER_LOG[carol_y$t]}" ||
+        bad "Carol's call is not from Bob"
+    (($(challenges "INVITE from sip:bob@127.0.0.1") == before + 1)) ||
+        bad "Kamailio did not challenge Bob's INVITE once"
+}
+
 refresh()
 {
     local t=$1 rc before
@@ -292,7 +320,30 @@ wrong_password()
     told Bob "${PEER_LOG[bob_wrong]}" 'registered200 unregistered200'
 }
 
-bob_refresh()
+bob_caller_transfers()
+{
+    local t=$1 rc before carol
+    carol="sip:carol@127.0.0.1:$(kam_port "$t");transport=$t"
+    ua_start "carol_y$t" carol "$t" --hangup-after 1 || return
+    ua_start "bob_y$t" bob "$t" --calls 2 || return
+    before=$(challenges "INVITE from sip:bob@127.0.0.1")
+    alice_call "alice_y$t" "$t" "${PW[alice]}" --refer "$carol"
+    rc=$?
+    ((rc == 0)) || bad "Alice exited $rc, want 0"
+    ua_end "bob_y$t"
+    ua_end "carol_y$t"
+    told Alice "$SCRATCH/alice_y$t.out" \
+        '1:accepted 1:refer202 (1:refer1[0-9][0-9] )*1:refer200! 1:terminated'
+    told Bob "${PEER_LOG[bob_y$t]}" \
+        'registered200 1:accepted 1:referred 2:accepted 1:terminated 2:terminated unregistered200'
+    told Carol "${PEER_LOG[carol_y$t]}" 'registered200 1:accepted 1:terminated unregistered200'
+    grep -q '"event":"incoming","detail":"from sip:bob@127.0.0.1"' "${PEER_LOG[carol_y$t]}" ||
+        bad "Carol's call is not from Bob"
+    (($(challenges "INVITE from sip:bob@127.0.0.1") == before + 1)) ||
+        bad "Kamailio did not challenge Bob's INVITE once"
+}
+
+refresh()
 {
     local t=$1 rc before
     before=$(challenges "REGISTER sip:bob@127.0.0.1")
@@ -331,6 +382,8 @@ for t in "${transports[@]}"; do
         basic_call "$t"
     flow "$T: Bob transfers Alice to Carol through Kamailio (REFER, NOTIFY 200, INVITE challenged), all exit 0" \
         transfer "$t"
+    flow "$T: Alice transfers Bob to Carol; Bob's INVITE through Kamailio answers its 407, all exit 0" \
+        caller_transfers "$t"
 done
 rt=${transports[0]}
 [[ " ${transports[*]} " == *" ws "* ]] && rt=ws
