@@ -156,7 +156,11 @@ flow()
     shift
     out=$(mktemp "$SCRATCH/flow.XXXXXX")
     BAD=()
-    "$@" >"$out" 2>&1
+    if declare -F "$1" >/dev/null; then
+        "$@" >"$out" 2>&1
+    else
+        bad "no function $1" >"$out"
+    fi
     if check "$what" test "${#BAD[@]}" -eq 0; then
         [[ -n ${INTEROP_VERBOSE:-} ]] && sed 's/^/      /' "$out"
     else
@@ -320,49 +324,7 @@ wrong_password()
     told Bob "${PEER_LOG[bob_wrong]}" 'registered200 unregistered200'
 }
 
-bob_caller_transfers()
-{
-    local t=$1 rc before carol
-    carol="sip:carol@127.0.0.1:$(kam_port "$t");transport=$t"
-    ua_start "carol_y$t" carol "$t" --hangup-after 1 || return
-    ua_start "bob_y$t" bob "$t" --calls 2 || return
-    before=$(challenges "INVITE from sip:bob@127.0.0.1")
-    alice_call "alice_y$t" "$t" "${PW[alice]}" --refer "$carol"
-    rc=$?
-    ((rc == 0)) || bad "Alice exited $rc, want 0"
-    ua_end "bob_y$t"
-    ua_end "carol_y$t"
-    told Alice "$SCRATCH/alice_y$t.out" \
-        '1:accepted 1:refer202 (1:refer1[0-9][0-9] )*1:refer200! 1:terminated'
-    told Bob "${PEER_LOG[bob_y$t]}" \
-        'registered200 1:accepted 1:referred 2:accepted 1:terminated 2:terminated unregistered200'
-    told Carol "${PEER_LOG[carol_y$t]}" 'registered200 1:accepted 1:terminated unregistered200'
-    grep -q '"event":"incoming","detail":"from sip:bob@127.0.0.1"' "${PEER_LOG[carol_y$t]}" ||
-        bad "Carol's call is not from Bob"
-    (($(challenges "INVITE from sip:bob@127.0.0.1") == before + 1)) ||
-        bad "Kamailio did not challenge Bob's INVITE once"
-}
-
-refresh()
-{
-    local t=$1 rc before
-    before=$(challenges "REGISTER sip:bob@127.0.0.1")
-    ua_start "bob_r$t" bob "$t" --expires 4 || return
-    peer_wait_log "bob_r$t" '"event":"refreshed"' 6 || bad "Bob's registration was not refreshed"
-    alice_call "alice_r$t" "$t" "${PW[alice]}" --hangup-after 0.5
-    rc=$?
-    ((rc == 0)) || bad "Alice exited $rc, want 0"
-    ua_end "bob_r$t"
-    told Bob "${PEER_LOG[bob_r$t]}" \
-        'registered200 (refreshed200 )+1:accepted (refreshed200 )*1:terminated( refreshed200)* unregistered200'
-    grep -q '"event":"registered".*"expires":4' "${PEER_LOG[bob_r$t]}" || bad "not registered for 4 s"
-    # one challenge in all: the refreshes and the unregistering carry the
-    # cached credentials (Kamailio checks that each nonce count is higher)
-    (($(challenges "REGISTER sip:bob@127.0.0.1") == before + 1)) ||
-        bad "Kamailio challenged Bob's REGISTERs more than once"
-}
-
-wrong_password()
+bob_wrong_password()
 {
     local rc out=$SCRATCH/bob_refused.out
     sipua_run bob_refused answer --aor sip:bob@127.0.0.1 --password not-his-password \
