@@ -191,8 +191,20 @@ static void endpoint_of(const struct sockaddr *sa, sipua_transport t, uint64_t c
         uv_ip6_name(s6, ep->host, sizeof ep->host);
         ep->port = ntohs(s6->sin6_port);
     } else {
+        /* written here: uv_ip4_name goes through snprintf, a good part of
+         * what a received datagram costs */
         const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-        uv_ip4_name(s4, ep->host, sizeof ep->host);
+        const unsigned char *b = (const unsigned char *)&s4->sin_addr.s_addr;
+        char *o = ep->host;
+        for (int i = 0; i < 4; i++) {
+            unsigned v = b[i];
+            if (v >= 100)
+                *o++ = (char)('0' + v / 100);
+            if (v >= 10)
+                *o++ = (char)('0' + v / 10 % 10);
+            *o++ = (char)('0' + v % 10);
+            *o++ = i < 3 ? '.' : '\0';
+        }
         ep->port = ntohs(s4->sin_port);
     }
 }

@@ -236,26 +236,27 @@ static uint64_t hash_bytes(const char *p, size_t n)
 }
 
 /* Writes the plan; the o= version grows when anything after o= changed
- * (RFC 3264 8: "incremented ... for each new offer or answer that differs"). */
+ * (RFC 3264 8: "incremented ... for each new offer or answer that differs").
+ * Written once with the next version, as a description usually differs
+ * (the hash covers what follows o=, whatever the version), and again with
+ * the same version when it does not. */
 static int emit(sipua_sdp_oa *oa, const plan *pl, char *out, size_t cap)
 {
     sipua_builder b;
     size_t o_end = 0;
     sipua_builder_init(&b, out, cap);
-    write_plan(oa, pl, oa->session_version, &b, &o_end);
+    write_plan(oa, pl, oa->session_version + 1, &b, &o_end);
     int n = sipua_builder_finish(&b);
     if (n < 0)
         return n;
     uint64_t h = hash_bytes(out + o_end, (size_t)n - o_end);
-    if (h != oa->last_hash) {
+    if (h == oa->last_hash) {
         sipua_builder_init(&b, out, cap);
-        write_plan(oa, pl, oa->session_version + 1, &b, &o_end);
-        n = sipua_builder_finish(&b);
-        if (n < 0)
-            return n;
-        oa->session_version++;
-        oa->last_hash = h;
+        write_plan(oa, pl, oa->session_version, &b, &o_end);
+        return sipua_builder_finish(&b);
     }
+    oa->session_version++;
+    oa->last_hash = h;
     return n;
 }
 

@@ -489,22 +489,50 @@ static void via_for(const sipua_session *s, const sipua_endpoint *to, char *out,
         snprintf(out + n, cap - (size_t)n, ";rport");
 }
 
+/* Appends text to out[0..cap) at *n, cut to what fits (NUL-terminated). */
+static void put_text(char *out, size_t cap, size_t *n, const char *text)
+{
+    size_t len = strlen(text);
+    if (*n + 1 >= cap)
+        return;
+    if (len > cap - 1 - *n)
+        len = cap - 1 - *n;
+    memcpy(out + *n, text, len);
+    *n += len;
+    out[*n] = '\0';
+}
+
+/* Our Contact: built without snprintf, for it goes in every 2xx. */
 static void contact_for(const sipua_session *s, sipua_transport t, char *out, size_t cap)
 {
     const sipua_endpoint *me = s->host.identity(s->host.ctx, t);
     if (!me)
         me = s->host.identity(s->host.ctx, SIPUA_TRANSPORT_UDP);
     const char *host = me ? me->host : "invalid.invalid";
-    char tn[4];
-    snprintf(tn, sizeof tn, "%s", sipua_transport_name(t));
-    for (char *c = tn; *c; c++)
-        *c = (char)(*c | 0x20);
-    const char *fmt = strchr(host, ':') ? "<sip:sipua@[%s]" : "<sip:sipua@%s";
-    int n = snprintf(out, cap, fmt, host);
-    if (me && me->port && n > 0 && (size_t)n < cap)
-        n += snprintf(out + n, cap - (size_t)n, ":%u", (unsigned)me->port);
-    if (n > 0 && (size_t)n < cap)
-        snprintf(out + n, cap - (size_t)n, ";transport=%s>", tn);
+    char tn[4] = {0}, port[8] = {0};
+    const char *name = sipua_transport_name(t);
+    for (size_t i = 0; i < 3 && name[i]; i++)
+        tn[i] = (char)(name[i] | 0x20);
+    if (me && me->port) {
+        char d[6];
+        size_t k = 0;
+        for (unsigned v = me->port; v; v /= 10)
+            d[k++] = (char)('0' + v % 10);
+        port[0] = ':';
+        for (size_t i = 0; i < k; i++)
+            port[1 + i] = d[k - 1 - i];
+    }
+    size_t n = 0;
+    if (cap)
+        out[0] = '\0';
+    int v6 = strchr(host, ':') != NULL;
+    put_text(out, cap, &n, v6 ? "<sip:sipua@[" : "<sip:sipua@");
+    put_text(out, cap, &n, host);
+    put_text(out, cap, &n, v6 ? "]" : "");
+    put_text(out, cap, &n, port);
+    put_text(out, cap, &n, ";transport=");
+    put_text(out, cap, &n, tn);
+    put_text(out, cap, &n, ">");
 }
 
 void sipua__session_contact(const sipua_session *s, sipua_transport t, char *out, size_t cap)
@@ -1407,8 +1435,13 @@ int sipua__session_answer_sdp(sipua_session *s, char *body, size_t cap)
 {
     int blen;
     if (s->offer_in_invite) {
-        /* the offer parsed again: the parser is shared, and used since */
-        blen = sipua__session_parse_sdp(s, s->invite) == 0
+        /* the offer parsed again, unless the shared parser still holds it:
+         * it was parsed from our private copy, which no other message
+         * can share an address with */
+        sipua_str offer = sipua_msg_body(s->invite);
+        int held = offer.len && s->sdp->raw.p == offer.p && s->sdp->raw.len == offer.len &&
+                   !s->sdp->error.code;
+        blen = held || sipua__session_parse_sdp(s, s->invite) == 0
                    ? sipua_sdp_oa_answer(&s->oa, s->sdp, body, cap)
                    : SIPUA_EPARSE;
         if (blen < 0) {
