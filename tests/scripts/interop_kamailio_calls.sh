@@ -71,6 +71,8 @@ log "transports: ${transports[*]}"
 
 SIPUA_TIMEOUT=15
 export SIPUA_TIMEOUT
+# no settings from the user's own ~/.config/sipua/config
+export XDG_CONFIG_HOME=$SCRATCH/no-config
 
 declare -A PW=([alice]='alice-Pw#1' [bob]='bob;Pw 2' [carol]='carol-Pw3')
 db=$SCRATCH/db
