@@ -30,6 +30,8 @@ interop_init kamailio_register
 need_program kamailio kamailio
 need_program openssl openssl
 need_sipua_command register
+# no settings from the user's own ~/.config/sipua/config
+export XDG_CONFIG_HOME=$SCRATCH/no-config
 
 modules=$(kamailio -h 2>/dev/null | sed -n 's/.*Modules search path (default: \(.*\)).*/\1/p')
 for m in auth auth_db db_text registrar usrloc; do
@@ -62,6 +64,15 @@ port_of()
     ws) echo "$KAM_WS_PORT" ;;
     wss) echo "$KAM_WSS_PORT" ;;
     esac
+}
+
+# count_in REGEX FILE: how many lines of FILE match, 0 while FILE does
+# not exist yet (a peer's log appears once its shell has started it).
+count_in()
+{
+    local n
+    n=$(grep -c -- "$1" "$2" 2>/dev/null)
+    echo "${n:-0}"
 }
 
 no_password_in()
@@ -131,12 +142,12 @@ bad_config_line()
 stay_registered()
 {
     local kam=$1 t=$2 name=stay_$1_$2 rc before after
-    before=$(grep -c "credentials refused or absent" "${PEER_LOG[$kam]}")
+    before=$(count_in "credentials refused or absent" "${PEER_LOG[$kam]}")
     peer_start "$name" "$SIPUA_BIN" register --aor sip:alice@127.0.0.1 \
         --registrar "sip:127.0.0.1:$(port_of "$t")" --transport "$t" \
         --password "$PASSWORD" --ca "$CA_DIR/ca.pem" --expires 2
     local deadline=$((SECONDS + 15))
-    while (($(grep -c "registered 200 OK, expires 4 s" "${PEER_LOG[$name]}") < 3)); do
+    while (($(count_in "registered 200 OK, expires 4 s" "${PEER_LOG[$name]}") < 3)); do
         if ((SECONDS >= deadline)) || ! peer_alive "$name"; then
             echo "no third registration within 15 s"
             cat "${PEER_LOG[$name]}"
@@ -147,7 +158,7 @@ stay_registered()
     done
     peer_stop "$name" 10
     rc=$?
-    after=$(grep -c "credentials refused or absent" "${PEER_LOG[$kam]}")
+    after=$(count_in "credentials refused or absent" "${PEER_LOG[$kam]}")
     sed 's/^/  | /' "${PEER_LOG[$name]}"
     echo "exit status $rc; Kamailio challenged $((after - before)) time(s)"
     ((rc == 0)) && grep -q "unregistered 200 OK" "${PEER_LOG[$name]}" &&
@@ -198,7 +209,7 @@ reconnect()
         --registrar "sip:127.0.0.1:$KAM_TCP_PORT;transport=tcp" --password "$PASSWORD"
     # Kamailio's connection timer is coarse: it closes after 10 to 15 s
     local deadline=$((SECONDS + 30))
-    while (($(grep -c "registered 200 OK, expires 600 s" "${PEER_LOG[$name]}") < 2)); do
+    while (($(count_in "registered 200 OK, expires 600 s" "${PEER_LOG[$name]}") < 2)); do
         if ((SECONDS >= deadline)) || ! peer_alive "$name"; then
             echo "no second registration within 30 s"
             cat "${PEER_LOG[$name]}"
