@@ -341,6 +341,8 @@ int sipua_param_next(sipua_str params, size_t *pos, sipua_str *name, sipua_str *
     const char *nb = p;
     while (p < end && *p != '=' && *p != ';' && !is_lws(*p))
         p++;
+    if (p == nb && p < end && *p != '=' && *p != ';')
+        p++; /* a stray octet (a lone CR) is a name of its own: always move on */
     *name = mkstr(nb, p);
     p = skip_lws(p, end);
     value->p = NULL;

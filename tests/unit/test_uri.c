@@ -500,6 +500,22 @@ static void test_25_1_param_next_iterates_in_order(void **state)
     assert_int_equal(sipua_param_next(params, &pos, &n, &v), 0);
 }
 
+static void test_param_next_always_moves_on(void **state)
+{
+    (void)state;
+    /* a lone CR (not a fold) is neither LWS to skip nor part of a name:
+     * the iterator must still advance (fuzz_ua found it looping) */
+    sipua_str params = span("\r\bMin-SE: 90;refresher=uac\r");
+    sipua_str v;
+    assert_int_equal(sipua_param_find(params, "refresher", &v), 1);
+    assert_span(v, "uac");
+    assert_int_equal(sipua_param_find(params, "nothere", &v), 0);
+    size_t pos = 0, steps = 0;
+    sipua_str n;
+    while (sipua_param_next(params, &pos, &n, &v))
+        assert_true(++steps <= params.len);
+}
+
 static void test_25_1_param_next_skips_lws_around_separators(void **state)
 {
     (void)state;
@@ -1083,6 +1099,7 @@ int main(void)
         cmocka_unit_test(test_25_1_param_find_valueless_param),
         cmocka_unit_test(test_25_1_param_find_quoted_value_keeps_separators),
         cmocka_unit_test(test_25_1_param_next_iterates_in_order),
+        cmocka_unit_test(test_param_next_always_moves_on),
         cmocka_unit_test(test_25_1_param_next_skips_lws_around_separators),
         cmocka_unit_test(test_api_param_next_null_pos_or_empty_list_ends),
         cmocka_unit_test(test_19_1_4_escaped_unreserved_equals_literal),
