@@ -925,13 +925,18 @@ static char g_req[8192];
 static size_t g_req_len;
 static int g_events;
 
+static sipua_endpoint g_to; /* where the last REGISTER went */
+static int g_nreq;
+
 static int capture_send(void *user, const sipua_endpoint *to, const char *bytes, size_t len)
 {
     (void)user;
-    (void)to;
     if (len < sizeof g_req && memcmp(bytes, "REGISTER", 8) == 0) {
         memcpy(g_req, bytes, len);
         g_req_len = len;
+        g_req[len] = 0;
+        g_to = *to;
+        g_nreq++;
     }
     return 0;
 }
@@ -963,10 +968,71 @@ static void answer_last(sipua_ua *ua, int code, const char *extra, sipua_time no
     sipua_builder_body(&b, (sipua_str){"", 0});
     int n = sipua_builder_finish(&b);
     assert_true(n > 0);
-    sipua_endpoint from;
-    sipua_endpoint_set(&from, SIPUA_TRANSPORT_UDP, "10.0.0.9", 5060, 0);
-    assert_int_equal(sipua_ua_recv(ua, &from, buf, (size_t)n, now), 0);
+    assert_int_equal(sipua_ua_recv(ua, &g_to, buf, (size_t)n, now), 0);
     sipua_msg_free(req);
+}
+
+/* Over TCP, the connection the binding was made over closes: the
+ * registration is made again over a new connection a second or two later,
+ * with the cached credentials, not at the refresh nine minutes on. */
+static void test_5626_4_5_connection_closed_registers_again_over_a_new_one(void **state)
+{
+    (void)state;
+    sipua_ua_config cfg;
+    sipua_ua_config_init(&cfg);
+    sipua_endpoint me, to;
+    sipua_endpoint_set(&me, SIPUA_TRANSPORT_TCP, "10.0.0.1", 0, 0);
+    sipua_endpoint_set(&to, SIPUA_TRANSPORT_TCP, "10.0.0.9", 5060, 0);
+    sipua_ua_config_listen(&cfg, &me);
+    sipua_ua_callbacks cb = {.version = SIPUA_UA_CALLBACKS_VERSION,
+                             .send = capture_send,
+                             .random = counter_random,
+                             .event = count_event};
+    sipua_ua *ua;
+    assert_int_equal(sipua_ua_new(&cfg, &cb, NULL, NULL, &ua), 0);
+    g_nreq = 0;
+    g_events = 0;
+    sipua_register_config rc;
+    sipua_register_config_init(&rc);
+    rc.aor = "sip:alice@sim.example";
+    rc.password = "secret";
+    uint64_t id;
+    sipua_time now = 1000000;
+    assert_int_equal(sipua_register(ua, &rc, &to, now, &id), 0);
+    assert_int_equal(g_nreq, 1);
+    uint64_t conn1 = g_to.conn;
+    assert_true(conn1 != 0);
+    assert_non_null(strstr(g_req, "Contact: <sip:alice@10.0.0.1;transport=tcp>"));
+    answer_last(ua, 401, "WWW-Authenticate: Digest realm=\"sim\", nonce=\"n\", qop=auth\r\n", now);
+    assert_int_equal(g_nreq, 2);
+    assert_int_equal(g_to.conn, conn1);
+    answer_last(ua, 200, "Contact: <sip:alice@10.0.0.1;transport=tcp>;expires=600\r\n", now);
+    assert_int_equal(g_events, 1);
+    now += 10 * S;
+    assert_int_equal(sipua_ua_advance(ua, now), 0);
+    assert_int_equal(sipua_ua_connection_closed(ua, conn1, now), 0);
+    assert_int_equal(sipua_ua_advance(ua, now + S / 2), 0);
+    assert_int_equal(g_nreq, 2); /* not at once */
+    sipua_time d = sipua_ua_next_deadline(ua);
+    assert_true(d >= now + S && d <= now + 2 * S);
+    now += 2 * S;
+    assert_int_equal(sipua_ua_advance(ua, now), 0);
+    assert_int_equal(g_nreq, 3);
+    assert_true(g_to.conn != 0 && g_to.conn != conn1);
+    assert_non_null(strstr(g_req, "nc=00000002"));
+    answer_last(ua, 200, "Contact: <sip:alice@10.0.0.1;transport=tcp>;expires=600\r\n", now);
+    assert_int_equal(g_events, 2);
+    /* the next refresh is timed from this registration */
+    d = sipua_ua_next_deadline(ua);
+    assert_true(d >= now + 569 * S);
+    /* a connection closing while we unregister changes nothing */
+    assert_int_equal(sipua_unregister(ua, id, now), 0);
+    answer_last(ua, 200, "", now);
+    assert_int_equal(g_events, 3);
+    assert_int_equal(sipua_ua_connection_closed(ua, g_to.conn, now), 0);
+    assert_int_equal(sipua_ua_advance(ua, now + 5 * S), 0);
+    assert_int_equal(g_nreq, 4);
+    sipua_ua_free(ua);
 }
 
 /* The N-th allocation after the UA exists fails, for every N until a whole
@@ -1047,6 +1113,7 @@ int main(void)
         cmocka_unit_test(test_10_2_registrar_proxy_and_auth_user_as_configured),
         cmocka_unit_test(test_two_registrations_in_one_ua_keep_apart),
         cmocka_unit_test(test_allocation_failures_leave_nothing_behind),
+        cmocka_unit_test(test_5626_4_5_connection_closed_registers_again_over_a_new_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
