@@ -72,6 +72,9 @@ struct sipua_session {
     size_t invite_len;
     sipua_msg *invite;
     sipua_endpoint peer; /* client: next hop; server: where the INVITE came from */
+    /* client: the INVITE's preloaded Route header line (an outbound proxy,
+     * which peer is), NULL: none. The calls made for a REFER take it. */
+    char *proxy_route;
     sipua__txn *invite_txn;
     sipua__sreq *invite_req;
     sipua__dialog *dialog;

@@ -441,10 +441,14 @@ static int split_target(sipua_str uri_text, char *uri, size_t ucap, char *replac
  * reached over UDP (TLS for sips:), as RFC 3263 4.1 has it, not over the
  * session's transport: a WebSocket peer's transport cannot reach a
  * plain address, and a Refer-To written without angle brackets
- * (SIP.js's) leaves its URI parameters outside the URI (RFC 3515 2.1). */
+ * (SIP.js's) leaves its URI parameters outside the URI (RFC 3515 2.1).
+ * A session whose INVITE went through an outbound proxy (a preloaded
+ * Route) sends the call through it too, whatever the address. */
 static void target_hop(const sipua_session *s, const char *uri, sipua_endpoint *ep)
 {
     *ep = s->peer;
+    if (s->proxy_route)
+        return;
     sipua_uri u;
     if (sipua_uri_parse(sipua__cstr(uri), &u) != 0 || u.host_kind == SIPUA_HOST_NAME ||
         u.host.len >= sizeof ep->host)
@@ -471,8 +475,10 @@ static int start_call(sipua_session *s, sipua__referral *rf, sipua_session_cb cb
         return SIPUA_EINVAL;
     sipua_endpoint hop;
     target_hop(s, uri, &hop);
-    const char *extra[2];
+    const char *extra[3];
     size_t nx = 0;
+    if (s->proxy_route)
+        extra[nx++] = s->proxy_route;
     if (replaces[0]) {
         snprintf(rep_line, sizeof rep_line, "Replaces: %s", replaces);
         extra[nx++] = rep_line;

@@ -251,6 +251,7 @@ void sipua_session_unref(sipua_session *s)
     sipua_msg_free(s->invite);
     sipua__session_free(s, s->invite_buf);
     sipua__session_free(s, s->ids_buf);
+    sipua__session_free(s, s->proxy_route);
     sipua__session_free(s, s->ok_buf);
     sipua__shared_caps_unref(s->caps);
     sipua__prack_release(s);
@@ -621,6 +622,27 @@ int sipua__session_send_in_dialog_named(sipua_session *s, sipua_method method,
 /* ------------------------------------------------------------------ */
 /* Client                                                              */
 
+/* A Route among the INVITE's extra headers is a preloaded route: the
+ * outbound proxy the program sends through (RFC 3261 8.1.2). It is kept,
+ * so that a call this session makes for a REFER goes that way too.
+ * Returns 0 or SIPUA_ENOMEM. */
+static int keep_proxy_route(sipua_session *s, const char *const *hs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strcspn(hs[i], ":");
+        while (len && (hs[i][len - 1] == ' ' || hs[i][len - 1] == '\t'))
+            len--;
+        if (!sipua_str_caseeq((sipua_str){hs[i], len}, "route"))
+            continue;
+        size_t all = strlen(hs[i]) + 1;
+        if (!(s->proxy_route = sipua__session_alloc(s, all)))
+            return SIPUA_ENOMEM;
+        memcpy(s->proxy_route, hs[i], all);
+        break;
+    }
+    return 0;
+}
+
 int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_str target,
                           const sipua_endpoint *next_hop, const sipua_invite_opts *opts,
                           sipua_session_cb cb, void *user, sipua_session **out)
@@ -656,6 +678,10 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
     s->user = user;
     s->peer = *next_hop;
     s->st = ST_CALLING;
+    if (keep_proxy_route(s, opts->extra_headers, opts->n_extra_headers) != 0) {
+        sipua_session_unref(s);
+        return SIPUA_ENOMEM;
+    }
     random_hex(s, s->local_tag, 8);
     char body[2048];
     int blen = 0;

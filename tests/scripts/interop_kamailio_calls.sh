@@ -11,18 +11,19 @@
 #               --json`: Kamailio challenges her INVITE (407, answered),
 #               finds Bob's binding and relays; Bob gets the call and tones
 #               1 and 2, Alice hangs up; both exit 0, Bob unregistered.
-#   transfer    Carol registers too; Bob answers with --refer naming Carol
-#               at Kamailio's address (sip:carol@127.0.0.1:PORT;transport=T:
-#               the call a REFER makes goes to the Refer-To's literal
-#               address, not through the caller's outbound proxy, and
-#               plain 127.0.0.1 means port 5060, where nobody is). The
-#               REFER and its NOTIFYs go through Kamailio, and so does
-#               Alice's INVITE to Carol (challenged, answered, and the only
-#               way to Carol, whose one address is her binding);
+#   transfer    Carol registers too; Bob answers with --refer
+#               sip:carol@127.0.0.1. The REFER and its NOTIFYs go through
+#               Kamailio, and so does Alice's INVITE to Carol: through her
+#               outbound proxy, with its Route (plain 127.0.0.1 would be
+#               port 5060, where nobody is), challenged, answered, and the
+#               only way to Carol, whose one address is her binding;
 #               Bob hangs up when NOTIFY says 200, Alice hangs up on Carol
 #               after 1 s; all exit 0.
 #   caller transfers  Alice calls Bob with --refer naming Carol at
-#               Kamailio; Bob (--calls 2) takes the REFER and calls Carol
+#               Kamailio's address (sip:carol@127.0.0.1:PORT;transport=T:
+#               Bob has no outbound proxy for calls, and his call for a
+#               REFER goes to the address, there over his connection to
+#               Kamailio); Bob (--calls 2) takes the REFER and calls Carol
 #               through Kamailio, which challenges his INVITE: his UA
 #               answers with the account's credentials. Alice hangs up when
 #               NOTIFY says 200, Carol hangs up on Bob after 1 s; all exit 0.
@@ -242,10 +243,9 @@ basic_call()
 
 transfer()
 {
-    local t=$1 rc before carol
-    carol="sip:carol@127.0.0.1:$(kam_port "$t");transport=$t"
+    local t=$1 rc before
     ua_start "carol_x$t" carol "$t" || return
-    ua_start "bob_x$t" bob "$t" --refer "$carol" || return
+    ua_start "bob_x$t" bob "$t" --refer sip:carol@127.0.0.1 || return
     before=$(challenges "INVITE from sip:alice@127.0.0.1")
     alice_call "alice_x$t" "$t" "${PW[alice]}" --hangup-after 1
     rc=$?
