@@ -404,7 +404,10 @@ SIPUA_EXTERN int sipua_session_refer(sipua_session *s, sipua_str target,
  * to the Refer-To URI without its headers, carries the Replaces and
  * Referred-By the REFER asks for, and our identity in this session as
  * From; it goes to the URI's host when that is a literal address, else
- * through this session's next hop (the proxy, or the peer).
+ * through this session's next hop (the proxy, or the peer). A session we
+ * started with a Route among its extra headers (an outbound proxy)
+ * sends it through that next hop with the same Route, whatever the
+ * address.
  *
  * reject answers the REFER with status_code (400..699; 0 means 603
  * Decline).
