@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "cli.h"
 #include "config.h"
 #include "sipua/io.h"
@@ -66,19 +67,6 @@ typedef struct reg_run {
     int exit_code;
 } reg_run;
 
-static const char *const cause_names[] = {
-#define CAUSE_NAME_(name, text) #name,
-    SIPUA_CAUSE_MAP(CAUSE_NAME_)
-#undef CAUSE_NAME_
-};
-
-static const char *cause_name(int cause)
-{
-    if (cause < 0 || (size_t)cause >= sizeof cause_names / sizeof cause_names[0])
-        return "INTERNAL_ERROR";
-    return cause_names[cause];
-}
-
 static double secs(reg_run *r)
 {
     return (double)(sipua_io_now(r->io) - r->t0) / 1e6;
@@ -90,60 +78,17 @@ static void stop_now(sipua_io *io, void *arg)
     sipua_io_stop(io);
 }
 
-/* One line of text, or one JSON object, per event; a retry is shown when
- * we stay for it. */
+/* One line of text, or one JSON object, per event (account.c); a retry is
+ * shown when we stay for it. */
 static void print_event(reg_run *r, const sipua_ua_event *ev, int stays)
 {
     const char *what = ev->type == SIPUA_UA_EV_REGISTERED     ? "registered"
                        : ev->type == SIPUA_UA_EV_UNREGISTERED ? "unregistered"
                                                               : "registration_failed";
-    int failed = ev->type == SIPUA_UA_EV_REGISTRATION_FAILED ||
-                 (ev->type == SIPUA_UA_EV_UNREGISTERED && ev->status / 100 != 2);
-    double retry_in = stays ? (double)(ev->retry_at - sipua_io_now(r->io)) / 1e6 : 0;
-    if (r->json) {
-        printf("{\"time\":%.6f,\"event\":\"%s\",\"aor\":", secs(r), what);
-        json_str(stdout, r->rc.aor, strlen(r->rc.aor));
-        if (ev->status) {
-            printf(",\"status\":%d,\"reason\":", ev->status);
-            json_str(stdout, ev->reason.p, ev->reason.len);
-        }
-        if (ev->type == SIPUA_UA_EV_REGISTERED) {
-            printf(",\"expires\":%u,\"contacts\":[", (unsigned)ev->expires);
-            for (size_t i = 0; i < ev->ncontacts; i++) {
-                if (i)
-                    putchar(',');
-                json_str(stdout, ev->contacts[i].p, ev->contacts[i].len);
-            }
-            putchar(']');
-        }
-        if (failed) {
-            printf(",\"cause\":\"%s\"", cause_name(ev->cause));
-            if (ev->error)
-                printf(",\"error\":\"%s\"", sipua_err_name(ev->error));
-        }
-        if (stays)
-            printf(",\"retry_in\":%.3f", retry_in);
-        printf("}\n");
-        fflush(stdout);
-        return;
-    }
-    printf("[%9.3f] %s", secs(r), what);
-    if (ev->status)
-        printf(" %d %.*s", ev->status, (int)ev->reason.len, ev->reason.p);
-    if (ev->type == SIPUA_UA_EV_REGISTERED)
-        printf(", expires %u s, %zu contact%s", (unsigned)ev->expires, ev->ncontacts,
-               ev->ncontacts == 1 ? "" : "s");
-    if (failed) {
-        printf(": %s", sipua_cause_str((sipua_cause)ev->cause));
-        if (ev->error)
-            printf(" (%s)", sipua_strerror(ev->error));
-    }
-    if (stays)
-        printf(", retrying in %.1f s", retry_in);
-    putchar('\n');
-    for (size_t i = 0; ev->type == SIPUA_UA_EV_REGISTERED && i < ev->ncontacts; i++)
-        printf("            contact %.*s\n", (int)ev->contacts[i].len, ev->contacts[i].p);
-    fflush(stdout);
+    sipua_ua_event shown = *ev;
+    if (!stays)
+        shown.retry_at = 0;
+    reg_event_print(&shown, what, r->rc.aor, secs(r), sipua_io_now(r->io), r->json);
 }
 
 static void on_trace(void *user, int outgoing, const sipua_endpoint *peer, const char *msg,
@@ -202,7 +147,7 @@ static void on_event(void *user, const sipua_ua_event *ev)
         if (stays)
             break;
         r->exit_code = EXIT_FAIL;
-        fprintf(stderr, PROG ": registration failed: %s", cause_name(ev->cause));
+        fprintf(stderr, PROG ": registration failed: %s", reg_cause_name(ev->cause));
         if (ev->status)
             fprintf(stderr, " (%d %.*s)", ev->status, (int)ev->reason.len, ev->reason.p);
         else if (ev->error)
@@ -342,15 +287,7 @@ static int prepare(reg_run *r, char *aor_buf, size_t aor_cap)
         fprintf(stderr, PROG ": the address-of-record '%s' has no user part\n", aor_buf);
         return -1;
     }
-    sipua_register_config_init(&r->rc);
-    r->rc.aor = aor_buf;
-    r->rc.display_name = c->display_name;
-    r->rc.registrar = c->registrar;
-    r->rc.outbound_proxy = c->proxy;
-    r->rc.auth_user = c->user;
-    r->rc.password = c->password;
-    if (c->expires)
-        r->rc.expires = (uint32_t)c->expires;
+    account_register_config(c, aor_buf, &r->rc);
     /* the next hop: the proxy, else the registrar, else the AOR's domain */
     const char *via = c->proxy ? c->proxy : c->registrar ? c->registrar : aor_buf;
     if (sipua_uri_parse((sipua_str){via, strlen(via)}, &hop) != 0)
