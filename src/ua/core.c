@@ -1109,8 +1109,47 @@ int sipua_ua_connection_closed(sipua_ua *ua, uint64_t conn, sipua_time now)
     return 0;
 }
 
+/* The sessions' client transactions to one destination. */
+typedef struct to_collect {
+    const sipua_endpoint *to;
+    sipua__txn *found[64];
+    size_t n;
+} to_collect;
+
+static int same_place(const sipua_endpoint *a, const sipua_endpoint *to)
+{
+    return a->transport == to->transport && a->port == to->port && strcmp(a->host, to->host) == 0 &&
+           (!to->conn || !a->conn || a->conn == to->conn);
+}
+
+static void collect_session_txn(sipua__txn *t, void *arg)
+{
+    to_collect *c = arg;
+    sipua__owner *o = sipua__txn_get_user(t);
+    sipua__txn_kind k = sipua__txn_get_kind(t);
+    if (!o || o->kind != SIPUA__OWNER_SESSION || c->n == sizeof c->found / sizeof c->found[0] ||
+        (k != SIPUA__TXN_INVITE_CLIENT && k != SIPUA__TXN_NON_INVITE_CLIENT))
+        return;
+    sipua_endpoint ep;
+    from_dest(sipua__txn_get_dest(t), &ep);
+    if (same_place(&ep, c->to))
+        c->found[c->n++] = t;
+}
+
 static void fail_requests_to(sipua_ua *ua, const sipua_endpoint *to, int err)
 {
+    /* the sessions' requests (INVITE, BYE, INFO, REFER...): their
+     * sessions learn it at once, not after timer B or F (RFC 3261 8.1.3.1:
+     * a transport error is a 503) */
+    to_collect c = {.to = to};
+    do {
+        c.n = 0;
+        sipua__txn_layer_each(ua->txn, collect_session_txn, &c);
+        for (size_t i = 0; i < c.n; i++) {
+            txn_failed(ua, c.found[i], err ? err : SIPUA_EIO);
+            sipua__txn_terminate(c.found[i]); /* its owner lets go of it */
+        }
+    } while (c.n == sizeof c.found / sizeof c.found[0]);
     pending *p = ua->pending;
     while (p) {
         pending *next = p->next;

@@ -222,4 +222,19 @@ for t in "${transports[@]}"; do
     fi
 done
 
+# a stream transport refused: the call fails at once (RFC 3261 8.1.3.1),
+# not after timer B
+refused_at_once()
+{
+    local port rc out start=$SECONDS
+    read -r port < <(free_ports 1)
+    out=$(SIPUA_TIMEOUT=10 sipua_run refused call "sip:nobody@127.0.0.1:$port;transport=tcp")
+    rc=$?
+    echo "$out"
+    ((rc >= 1 && rc <= 123)) || { echo "exit $rc, want 1..123"; return 1; }
+    grep -q "Connection Error" <<<"$out" || { echo "no Connection Error"; return 1; }
+    ((SECONDS - start <= 3)) || { echo "took $((SECONDS - start)) s"; return 1; }
+}
+check "TCP call to a port nobody listens on: failed, Connection Error, within 3 s" refused_at_once
+
 finish
