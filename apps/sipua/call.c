@@ -205,7 +205,7 @@ static void on_session(sipua_session *s, const sipua_session_event *ev, void *us
             r->transfer_failed = 1;
         /* done, or not: either way our part ends */
         if (!sipua_session_is_ended(s)) {
-            calls_note(&r->out, s, now, "hangup", ev->code < 300 ? "transferred" : NULL);
+            calls_note(&r->out, s, now, "hangup", calls_transfer_outcome(ev->code));
             sipua_session_terminate(s, now);
         }
         break;

@@ -49,6 +49,11 @@ static void identity(const sipua_nameaddr *na, char *out, size_t cap)
         snprintf(out, cap, "<%.*s>", (int)na->uri.whole.len, na->uri.whole.p);
 }
 
+const char *calls_transfer_outcome(int code)
+{
+    return code >= 300 ? NULL : code >= 200 ? "transferred" : "transfer outcome not known";
+}
+
 void calls_note(calls *c, sipua_session *s, sipua_time now, const char *what, const char *detail)
 {
     if (c->quiet)
@@ -154,7 +159,9 @@ void calls_event(calls *c, sipua_session *s, const sipua_session_event *ev, sipu
         break;
     case SIPUA_SESSION_EV_REFER_PROGRESS:
         if (ev->refer_final)
-            printf(" (the transfer %s)", ev->code < 300 ? "succeeded" : "failed");
+            printf(" (%s)", ev->code >= 300   ? "the transfer failed"
+                            : ev->code >= 200 ? "the transfer succeeded"
+                                              : "the last report: the outcome is not known");
         break;
     default: break;
     }

@@ -27,6 +27,10 @@ void calls_note(calls *c, sipua_session *s, sipua_time now, const char *what, co
 /* A message sent or received (the io trace callback). */
 void calls_trace(calls *c, int outgoing, const sipua_endpoint *peer, const char *msg, size_t len,
                  sipua_time now);
+/* The note for a hang-up after a transfer's last refer_progress code:
+ * "transferred" (2xx), "transfer outcome not known" (a 1xx: the peer
+ * stopped reporting early), NULL (it failed). */
+const char *calls_transfer_outcome(int code);
 /* The ladder of a call's messages (stdout; stderr with --json). */
 void calls_print_ladder(calls *c, sipua_session *s);
 

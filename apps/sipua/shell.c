@@ -157,7 +157,7 @@ static void on_session(sipua_session *s, const sipua_session_event *ev, void *us
     switch (ev->kind) {
     case SIPUA_SESSION_EV_REFER_PROGRESS:
         if (ev->refer_final && !sipua_session_is_ended(s)) {
-            calls_note(&sh->out, s, now, "hangup", ev->code < 300 ? "transferred" : NULL);
+            calls_note(&sh->out, s, now, "hangup", calls_transfer_outcome(ev->code));
             sipua_session_terminate(s, now);
         }
         break;
