@@ -8,7 +8,8 @@
 #   - a wrong password: AUTHENTICATION_ERROR after one answered challenge,
 #     exit 1;
 #   - the settings from a config file (--config), with --json output; the
-#     password appears in no output;
+#     password appears in no output (nor in --trace's messages);
+#   - an outbound proxy (--proxy): Route <proxy;lr>, the request sent there;
 #   - staying registered: --expires 2 gets 423 and asks again for 4 s, is
 #     refreshed every 2 s with the cached credentials (one challenge in
 #     all: Kamailio checks that each nc is higher), and unregisters on
@@ -128,6 +129,19 @@ EOF
         no_password_in "$out"
 }
 
+# through an outbound proxy (Kamailio itself, over TCP): REGISTER
+# sip:127.0.0.1 goes to the proxy's address with Route <proxy;lr>
+outbound_proxy()
+{
+    local out=$SCRATCH/proxy.out
+    sipua_run proxy register --once --trace --aor sip:alice@127.0.0.1 \
+        --proxy "sip:127.0.0.1:$KAM_TCP_PORT;transport=tcp" --password "$PASSWORD" || return 1
+    grep -q "^REGISTER sip:127.0.0.1 SIP/2.0" "$out" &&
+        grep -q "^Route: <sip:127.0.0.1:$KAM_TCP_PORT;transport=tcp;lr>" "$out" &&
+        grep -q "sent to TCP:127.0.0.1:$KAM_TCP_PORT" "$out" &&
+        grep -q "registered 200 OK" "$out" && no_password_in "$out"
+}
+
 bad_config_line()
 {
     local out=$SCRATCH/badconf.out conf=$SCRATCH/bad.conf rc
@@ -172,6 +186,7 @@ done
 check "wrong password -> AUTHENTICATION_ERROR, exit 1" wrong_password
 check "settings from --config (TLS), --json, no password in the output" config_file
 check "a bad config line -> FILE:LINE named, exit 2" bad_config_line
+check "--proxy: Route <proxy;lr>, sent to the proxy, Request-URI the domain" outbound_proxy
 
 # Not through `check`: sipua runs as a peer of this shell (its PID must be
 # recorded here for the exit trap).
