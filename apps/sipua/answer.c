@@ -46,7 +46,8 @@ static void answer_usage(FILE *out)
           "  --hold-after S    put the caller on hold (re-INVITE, sendonly) S seconds\n"
           "                    after answering\n"
           "  --refer URI       once a call is answered, transfer the caller to URI\n"
-          "                    (REFER, RFC 3515), and hang up when the transfer is done\n"
+          "                    (REFER, RFC 3515), and hang up when the transfer is done;\n"
+          "                    a caller who came by a transfer (Referred-By) stays\n"
           "  --refer-after S   wait S seconds after answering before the REFER\n"
           "                    (default 0)\n"
           "  A REFER from a caller is accepted: the call to its target counts as one\n"
@@ -113,6 +114,7 @@ typedef struct live_call {
     answer_run *r;
     sipua_session *s;
     size_t index;
+    int by_transfer; /* its INVITE came from a transfer (Referred-By) */
 } live_call;
 
 static void forget(live_call *c)
@@ -330,7 +332,10 @@ static void on_session(sipua_session *s, const sipua_session_event *ev, void *us
             if (a)
                 sipua_io_after(r->io, (uint64_t)(r->hold_after * 1000), do_hold, a);
         }
-        if (r->refer && sipua_session_direction(s) == SIPUA_DIRECTION_INCOMING) {
+        /* a caller sent here by a transfer is not sent on again: two
+         * --refer answers (or one referring to itself) would loop */
+        if (r->refer && sipua_session_direction(s) == SIPUA_DIRECTION_INCOMING &&
+            !lc->by_transfer) {
             action *a = action_new(r, s);
             if (a)
                 sipua_io_after(r->io, (uint64_t)(r->refer_after * 1000), do_refer, a);
@@ -339,8 +344,7 @@ static void on_session(sipua_session *s, const sipua_session_event *ev, void *us
     case SIPUA_SESSION_EV_REFER_PROGRESS:
         /* the transfer is done, or failed: our part of the call ends */
         if (ev->refer_final && !sipua_session_is_ended(s)) {
-            calls_note(&r->out, s, sipua_io_now(r->io), "hangup",
-                       ev->code < 300 ? "transferred" : NULL);
+            calls_note(&r->out, s, sipua_io_now(r->io), "hangup", calls_transfer_outcome(ev->code));
             sipua_session_terminate(s, sipua_io_now(r->io));
         }
         break;
@@ -395,6 +399,7 @@ static live_call *track(answer_run *r, sipua_session *s)
     lc->r = r;
     lc->s = s ? sipua_session_ref(s) : NULL;
     lc->index = r->nlive;
+    lc->by_transfer = 0;
     r->live[r->nlive++] = lc;
     return lc;
 }
@@ -411,6 +416,8 @@ static void on_ua_event(void *user, const sipua_ua_event *ev)
     sipua_session *s = ev->session;
     sipua_time now = sipua_io_now(r->io);
     live_call *lc = track(r, s);
+    if (lc)
+        lc->by_transfer = sipua_msg_find(ev->msg, SIPUA_HDR_REFERRED_BY, NULL) != NULL;
     if (!lc) {
         sipua_answer_opts o;
         sipua_answer_opts_init(&o);

@@ -140,6 +140,10 @@ interop_init()
         echo "ERROR: cannot make a scratch directory under ${TMPDIR:-/tmp}" >&2
         exit 1
     }
+    # the user's own settings (~/.config/sipua/config, a password in the
+    # environment) stay out of the tests
+    export XDG_CONFIG_HOME=$SCRATCH/no-config
+    unset SIPUA_PASSWORD
     trap interop_cleanup EXIT
     trap 'echo "interrupted" >&2; exit 130' INT
     trap 'echo "terminated" >&2; exit 143' TERM
