@@ -63,15 +63,18 @@ int app_config_set(app_config *cfg, const char *key_in, const char *value, const
     }
     for (size_t i = 0; i <= n; i++)
         key[i] = key_in[i] == '-' ? '_' : key_in[i];
-    if (strcmp(key, "expires") == 0) {
+    int expires = strcmp(key, "expires") == 0;
+    if (expires || strcmp(key, "keepalive") == 0) {
         char *end;
         errno = 0;
         long v = strtol(value, &end, 10);
-        if (!*value || *end || errno || v < 1 || v > 0x7fffffffL) {
-            *why = "expires must be a number of seconds, 1 to 2147483647";
+        long max = expires ? 0x7fffffffL : 3600;
+        if (!*value || *end || errno || v < 1 || v > max) {
+            *why = expires ? "expires must be a number of seconds, 1 to 2147483647"
+                           : "keepalive must be a number of seconds, 1 to 3600";
             return -1;
         }
-        cfg->expires = v;
+        *(expires ? &cfg->expires : &cfg->keepalive) = v;
         return 0;
     }
     char **f = field(cfg, key);
@@ -167,6 +170,8 @@ void app_config_merge(app_config *cfg, const app_config *over)
     }
     if (over->expires)
         cfg->expires = over->expires;
+    if (over->keepalive)
+        cfg->keepalive = over->keepalive;
 }
 
 const char *app_config_default_path(char *buf, size_t cap)

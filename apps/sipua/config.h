@@ -10,7 +10,8 @@ typedef struct app_config {
     /* NULL: not set. Strings are malloc'd. */
     char *aor, *display_name, *user, *password, *registrar, *proxy, *transport, *user_agent, *ca,
         *listen;
-    long expires; /* 0: not set */
+    long expires;   /* 0: not set */
+    long keepalive; /* seconds between RFC 5626 CRLF pings on stream connections; 0: not set */
 } app_config;
 
 /* Reads the configuration file at path into cfg: each key found replaces

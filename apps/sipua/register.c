@@ -19,7 +19,8 @@ static void register_usage(FILE *out)
     fputs("usage: sipua register [--config FILE] [--aor URI] [--user NAME] [--password PW]\n"
           "                      [--registrar URI] [--proxy URI] [--expires S]\n"
           "                      [--display-name NAME] [--transport udp|tcp|tls|ws|wss]\n"
-          "                      [--listen SPEC] [--user-agent TEXT] [--ca FILE] [--insecure]\n"
+          "                      [--listen SPEC] [--user-agent TEXT] [--keepalive S]\n"
+          "                      [--ca FILE] [--insecure]\n"
           "                      [--once] [--json] [--trace]\n"
           "\n"
           "Registers the address-of-record with its registrar, answering Digest\n"
@@ -41,6 +42,8 @@ static void register_usage(FILE *out)
           "                    sips:, else udp\n"
           "  --listen SPEC     our address, TRANSPORT:HOST:PORT (default: a free port)\n"
           "  --user-agent TEXT the User-Agent header\n"
+          "  --keepalive S     over TCP, TLS, WS and WSS, a CRLF ping every S seconds\n"
+          "                    (RFC 5626 4.4.1) keeps the registration's connection up\n"
           "  --ca FILE         trust the CAs in FILE for TLS and WSS\n"
           "  --insecure        do not verify the server's certificate\n"
           "  --once            register, print, unregister and exit\n"
@@ -207,7 +210,7 @@ static void on_signal(sipua_io *io, int signum)
 /* The flags that take a value, as config keys. */
 static const char *const value_flags[] = {
     "--aor",          "--user",      "--password", "--registrar",  "--proxy", "--expires",
-    "--display-name", "--transport", "--listen",   "--user-agent", "--ca"};
+    "--display-name", "--transport", "--listen",   "--user-agent", "--ca",    "--keepalive"};
 
 static int parse_args(int argc, char **argv, app_config *flags, const char **config_path, int *json,
                       int *once, int *insecure, int *trace)
@@ -349,6 +352,7 @@ int cmd_register(int argc, char **argv)
     cfg.ca_file = r.cfg.ca;
     cfg.verify_peer = !insecure;
     cfg.ua.user_agent = r.cfg.user_agent;
+    cfg.ua.keepalive = (sipua_time)r.cfg.keepalive * 1000000;
     cfg.trace = r.trace ? on_trace : NULL;
     r.exit_code = EXIT_OK;
     if (sipua_io_new(&cfg, on_event, &r, &r.io) != 0) {

@@ -16,7 +16,8 @@
 #     SIGTERM, exit 0;
 #   - the same with Kamailio challenging in SHA-256 (RFC 8760);
 #   - Kamailio closing the idle TCP connection: sipua registers again over
-#     a new one (the binding's way in is gone);
+#     a new one (the binding's way in is gone); with --keepalive 2 the
+#     connection stays up;
 #   - the registrar going away: the refresh fails, sipua stays and says
 #     when it retries; on SIGTERM unregistering fails too: exit 1.
 # Exit 0 all passed, 1 any failure, 77 when a peer is not installed.
@@ -216,12 +217,17 @@ check "SHA-256 challenge: sipua register --once over TCP" register_once tcp
 run_stay "SHA-256: refreshes with cached credentials (WS), unregistered on SIGTERM" kam256 ws
 
 # reconnect: registered over TCP for 600 s; Kamailio closes the idle
-# connection after 4 s, and sipua registers again over a new one.
+# connection after 4 s, and sipua registers again over a new one. Another
+# sipua started alongside with --keepalive 2 keeps its connection up
+# (RFC 5626 4.4.1 CRLF pings): one registration all along.
 reconnect()
 {
-    local name=reconnect rc
+    local name=reconnect rc t0=$SECONDS
     peer_start "$name" "$SIPUA_BIN" register --aor sip:alice@127.0.0.1 \
         --registrar "sip:127.0.0.1:$KAM_TCP_PORT;transport=tcp" --password "$PASSWORD"
+    peer_start pinging "$SIPUA_BIN" register --aor sip:alice@127.0.0.1 \
+        --registrar "sip:127.0.0.1:$KAM_TCP_PORT;transport=tcp" --password "$PASSWORD" \
+        --keepalive 2
     # Kamailio's connection timer is coarse: it closes after 10 to 15 s
     local deadline=$((SECONDS + 30))
     while (($(count_in "registered 200 OK, expires 600 s" "${PEER_LOG[$name]}") < 2)); do
@@ -237,15 +243,25 @@ reconnect()
     rc=$?
     sed 's/^/  | /' "${PEER_LOG[$name]}"
     echo "exit status $rc"
-    ((rc == 0)) && grep -q "unregistered 200 OK" "${PEER_LOG[$name]}"
+    ((rc == 0)) && grep -q "unregistered 200 OK" "${PEER_LOG[$name]}" || return 1
+    # a few seconds past the other's reconnection, the pinging one has not
+    # needed any
+    while ((SECONDS < t0 + 18)); do sleep 0.2; done
+    peer_stop pinging 10
+    rc=$?
+    echo "with --keepalive 2:"
+    sed 's/^/  | /' "${PEER_LOG[pinging]}"
+    echo "exit status $rc"
+    ((rc == 0)) && (($(count_in "] registered 200 OK" "${PEER_LOG[pinging]}") == 1)) &&
+        grep -q "unregistered 200 OK" "${PEER_LOG[pinging]}"
 }
 out=$(mktemp "$SCRATCH/reconnect.XXXXXX")
 if reconnect >"$out" 2>&1; then
     INTEROP_PASSED=$((INTEROP_PASSED + 1))
-    log "PASS  the registrar closes the TCP connection: registered again over a new one"
+    log "PASS  the registrar closes the TCP connection: registered again over a new one; --keepalive keeps it"
 else
     INTEROP_FAILED=$((INTEROP_FAILED + 1))
-    log "FAIL  the registrar closes the TCP connection: registered again over a new one"
+    log "FAIL  the registrar closes the TCP connection: registered again over a new one; --keepalive keeps it"
 fi
 sed 's/^/      /' "$out"
 

@@ -107,7 +107,10 @@ flag_errors()
     ((rc == 2)) && grep -q "no address-of-record" "$SCRATCH/f5.out" || return 1
     sipua_run f6 register --transport sctp --aor sip:a@127.0.0.1
     rc=$?
-    ((rc == 2)) && grep -q "transport must be udp, tcp, tls, ws or wss" "$SCRATCH/f6.out"
+    ((rc == 2)) && grep -q "transport must be udp, tcp, tls, ws or wss" "$SCRATCH/f6.out" || return 1
+    sipua_run f7 register --keepalive 0 --aor sip:a@127.0.0.1
+    rc=$?
+    ((rc == 2)) && grep -q "keepalive must be a number of seconds, 1 to 3600" "$SCRATCH/f7.out"
 }
 check "bad flags: exit 2 with what is wrong" flag_errors
 
