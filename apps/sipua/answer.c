@@ -20,6 +20,7 @@ static void answer_usage(FILE *out)
     fputs("usage: sipua answer [--listen SPEC]... [--mode accept|preaccept|reject[=CODE]|ring]\n"
           "                    [--ring S] [--calls N] [--hangup-after S] [--hold-after S]\n"
           "                    [--refer URI [--refer-after S]]\n"
+          "                    [--auth USER:PASSWORD]... [--auth-realm R] [--auth-algorithm A]\n"
           "                    [--cert FILE --key FILE] [--ca FILE] [--insecure]\n"
           "                    [--config FILE] [--aor URI] [--display-name NAME]\n"
           "                    [--user NAME] [--password PW] [--registrar URI]\n"
@@ -53,6 +54,11 @@ static void answer_usage(FILE *out)
           "  A REFER from a caller is accepted: the call to its target counts as one\n"
           "  more call.\n"
           "  --cert, --key     certificate and key for tls and wss listeners\n"
+          "  --auth USER:PASSWORD  challenge every incoming INVITE (401, Digest) and\n"
+          "                    take only callers with these credentials; repeatable\n"
+          "  --auth-realm R    the realm of the challenges (default \"sipua\")\n"
+          "  --auth-algorithm A  MD5 (default, what most clients take), SHA-256 or\n"
+          "                    SHA-512-256\n"
           "  --ca FILE         trust the CAs in FILE for TLS and WSS to the registrar\n"
           "  --insecure        do not verify the registrar's certificate\n"
           "  --config FILE     the settings file (default ~/.config/sipua/config, when it\n"
@@ -508,9 +514,15 @@ static int seconds_arg(const char *opt, const char *v, double *out)
     return 0;
 }
 
+#define MAX_AUTH 16
+
 typedef struct answer_opts {
     const char *listen[SIPUA_UA_MAX_LISTEN];
     size_t nlisten;
+    const char *auth[MAX_AUTH]; /* --auth USER:PASS */
+    size_t nauth;
+    const char *auth_realm;
+    int auth_alg;
     const char *cert, *key, *ca;
     int json, ladder, quiet, insecure;
     app_config acct_flags; /* the account flags */
@@ -527,7 +539,9 @@ static int parse_args(int argc, char **argv, answer_run *r, answer_opts *o)
         int takes = !strcmp(a, "--listen") || !strcmp(a, "--mode") || !strcmp(a, "--ring") ||
                     !strcmp(a, "--calls") || !strcmp(a, "--hangup-after") || !strcmp(a, "--cert") ||
                     !strcmp(a, "--key") || !strcmp(a, "--hold-after") || !strcmp(a, "--refer") ||
-                    !strcmp(a, "--refer-after") || !strcmp(a, "--ca") || app_account_takes(a);
+                    !strcmp(a, "--refer-after") || !strcmp(a, "--ca") || !strcmp(a, "--auth") ||
+                    !strcmp(a, "--auth-realm") || !strcmp(a, "--auth-algorithm") ||
+                    app_account_takes(a);
         if (takes && !v) {
             fprintf(stderr, "sipua answer: %s needs a value\n", a);
             return -1;
@@ -615,6 +629,32 @@ static int parse_args(int argc, char **argv, answer_run *r, answer_opts *o)
             }
             r->calls_wanted = n;
             i++;
+        } else if (!strcmp(a, "--auth")) {
+            const char *colon = strchr(v, ':');
+            if (!colon || colon == v || !colon[1] || o->nauth == MAX_AUTH) {
+                fprintf(stderr, "sipua answer: bad --auth (USER:PASSWORD, at most %d)\n", MAX_AUTH);
+                return -1;
+            }
+            o->auth[o->nauth++] = v;
+            i++;
+        } else if (!strcmp(a, "--auth-realm")) {
+            if (!*v || strpbrk(v, "\"\\\r\n")) {
+                fprintf(stderr, "sipua answer: bad --auth-realm '%s'\n", v);
+                return -1;
+            }
+            o->auth_realm = v;
+            i++;
+        } else if (!strcmp(a, "--auth-algorithm")) {
+            int alg = sipua_digest_alg_from_str((sipua_str){v, strlen(v)});
+            if (alg < 0) {
+                fprintf(stderr,
+                        "sipua answer: unknown --auth-algorithm '%s' (MD5, SHA-256, "
+                        "SHA-512-256)\n",
+                        v);
+                return -1;
+            }
+            o->auth_alg = alg;
+            i++;
         } else if (!strcmp(a, "--cert") || !strcmp(a, "--key") || !strcmp(a, "--ca")) {
             *(!strcmp(a, "--cert") ? &o->cert : !strcmp(a, "--key") ? &o->key : &o->ca) = v;
             i++;
@@ -699,6 +739,22 @@ static int open_listeners(answer_run *r, const answer_opts *o, int registering)
     return EXIT_OK;
 }
 
+/* --auth: the password of a user, from the USER:PASSWORD list. */
+static int auth_password(void *user, sipua_str username, sipua_str realm, char *out, size_t cap)
+{
+    const answer_opts *o = user;
+    (void)realm;
+    for (size_t i = 0; i < o->nauth; i++) {
+        const char *colon = strchr(o->auth[i], ':');
+        size_t ul = (size_t)(colon - o->auth[i]), pl = strlen(colon + 1);
+        if (ul == username.len && memcmp(o->auth[i], username.p, ul) == 0 && pl < cap) {
+            memcpy(out, colon + 1, pl);
+            return (int)pl;
+        }
+    }
+    return -1;
+}
+
 /* Runs the loop: listeners, credentials, the registration, the calls. */
 static int serve(answer_run *r, const answer_opts *o, const app_config *acct, int registering)
 {
@@ -711,6 +767,14 @@ static int serve(answer_run *r, const answer_opts *o, const app_config *acct, in
     if (acct->password && auth_user &&
         sipua_ua_set_credentials(sipua_io_ua(r->io), NULL, auth_user, acct->password) != 0) {
         fprintf(stderr, "sipua answer: cannot use the credentials of user '%s'\n", auth_user);
+        return EXIT_USAGE;
+    }
+    /* --auth: callers must prove who they are (401 until they do) */
+    if (o->nauth &&
+        sipua_ua_require_auth(sipua_io_ua(r->io), o->auth_realm ? o->auth_realm : "sipua",
+                              o->auth_alg ? (sipua_digest_alg)o->auth_alg : SIPUA_DIGEST_MD5,
+                              auth_password, (void *)o) != 0) {
+        fprintf(stderr, "sipua answer: cannot require credentials\n");
         return EXIT_USAGE;
     }
     g_run = r;

@@ -237,4 +237,35 @@ refused_at_once()
 }
 check "TCP call to a port nobody listens on: failed, Connection Error, within 3 s" refused_at_once
 
+# answer --auth: a caller with the wrong password is refused (401 twice:
+# Authentication Error, exit 1..123) and never reaches the application;
+# the right one is taken
+auth_flow()
+{
+    local rc incoming
+    if ! answer_up auth udp --auth alice:s3cret --auth-realm loopback.test; then
+        problem "sipua answer --auth did not start"
+        return
+    fi
+    sipua_run auth_bad call "sip:bob@127.0.0.1:$APORT" --user alice --password guess
+    rc=$?
+    ((rc >= 1 && rc <= 123)) || problem "wrong password: exit $rc, want 1..123"
+    grep -q "Authentication Error" "$SCRATCH/auth_bad.out" || problem "no Authentication Error"
+    sipua_run auth_ok call "sip:bob@127.0.0.1:$APORT" --user alice --password s3cret \
+        --hangup-after 0.3
+    rc=$?
+    ((rc == 0)) || problem "right password: exit $rc, want 0"
+    peer_wait_exit auth 10
+    rc=$?
+    if ((rc == 124)); then
+        problem "sipua answer did not end after its one call"
+        peer_stop auth 2 >/dev/null
+    fi
+    incoming=$(grep -c '"event":"incoming"' "${PEER_LOG[auth]}")
+    ((incoming == 1)) || problem "sipua answer saw $incoming calls, want 1"
+}
+out=$SCRATCH/auth.check
+auth_flow >"$out" 2>&1
+flow_end "answer --auth: a wrong password refused (Authentication Error), the right one taken" "$out"
+
 finish
