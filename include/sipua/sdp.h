@@ -302,18 +302,17 @@ typedef enum sipua_sdp_oa_state {
  * with its part of the result, in a few octets. Strings are offsets into
  * sipua_sdp_oa.text_. */
 typedef struct sipua_sdp_oa_line_ {
-    uint8_t media, proto, fmt;        /* m= media, proto, and a format for a refused line */
-    uint8_t flags;                    /* offered, accepted, rtcp-mux, a=rtcp; our direction */
-    int8_t pts[SIPUA_SDP_MAX_CODECS]; /* payload types offered, per codec index; -1 not offered */
-    int8_t pt, te_pt;   /* result: the codec to send with and telephone-event, -1 none */
-    int8_t codec;       /* result: the index of that codec in the capabilities */
-    uint8_t codec_name; /* result: its encoding name as the peer wrote it */
-    uint8_t address;    /* result: the peer's address */
+    uint8_t media, proto, fmt; /* m= media, proto, and a format for a refused line */
+    uint8_t flags;             /* offered, accepted, rtcp-mux, a=rtcp; our direction */
+    int8_t pt, te_pt;          /* result: the codec to send with and telephone-event, -1 none */
+    int8_t codec;              /* result: the index of that codec in the capabilities */
+    uint8_t codec_name;        /* result: its encoding name as the peer wrote it */
+    uint8_t address;           /* result: the peer's address */
     uint16_t remote_port, rtcp_port;
 } sipua_sdp_oa_line_;
 
 /* Offer/answer state of one session: plain data that allocates nothing,
- * under 600 octets; copy it, no free. The capabilities are borrowed. */
+ * about 430 octets; copy it, no free. The capabilities are borrowed. */
 typedef struct sipua_sdp_oa {
     const sipua_sdp_caps *caps; /* ours: several sessions may share them */
     uint64_t session_id;
@@ -326,6 +325,9 @@ typedef struct sipua_sdp_oa {
     uint16_t video_port; /* which the caller may change before the first offer */
     /* internal: the m= lines of the last exchange and its result */
     uint8_t line_count_, result_count_;
+    /* payload types offered per codec index, -1 not offered, for the one
+     * line of each kind (audio, video) that is not refused */
+    int8_t pts_[2][SIPUA_SDP_MAX_CODECS];
     sipua_sdp_oa_line_ lines_[SIPUA_SDP_MAX_STREAMS];
     char text_[128];
 } sipua_sdp_oa;

@@ -463,7 +463,8 @@ SIPUA_EXTERN int sipua_session_send_request(sipua_session *s, sipua_str method,
 /* Attributes. */
 SIPUA_EXTERN sipua_time sipua_session_start_time(const sipua_session *s);
 SIPUA_EXTERN sipua_time sipua_session_end_time(const sipua_session *s);
-/* From of the INVITE when outgoing, To when incoming; valid while s is. */
+/* From of the INVITE when outgoing, To when incoming; valid while s is.
+ * Parsed when first asked for: NULL when out of memory. */
 SIPUA_EXTERN const sipua_nameaddr *sipua_session_local_identity(const sipua_session *s);
 /* To when outgoing, From when incoming. */
 SIPUA_EXTERN const sipua_nameaddr *sipua_session_remote_identity(const sipua_session *s);

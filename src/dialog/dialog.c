@@ -163,16 +163,13 @@ static int create(const sipua_allocator *alloc, const creation *c, sipua__dialog
 {
     const sipua_allocator *a = alloc ? alloc : sipua_default_allocator();
     size_t bytes = c->call_id.len + c->local_tag.len + c->remote_tag.len + nameaddr_len(c->local) +
-                   nameaddr_len(c->remote);
+                   nameaddr_len(c->remote) + c->target.len;
     sipua__dialog_routes *routes;
     int r = sipua__dialog_routes_from(a, c->routes_from, c->reverse_routes, &routes);
     if (r)
         return r;
     sipua__dialog *d = a->alloc(sizeof *d + bytes, a->user);
-    char *target = d ? sipua__dialog_copy(a, c->target) : NULL;
-    if (!target) {
-        if (d)
-            a->free(d, a->user);
+    if (!d) {
         if (routes)
             a->free(routes, a->user);
         return SIPUA_ENOMEM;
@@ -189,8 +186,9 @@ static int create(const sipua_allocator *alloc, const creation *c, sipua__dialog
     d->remote_tag = put_bytes(&at, c->remote_tag);
     d->local_uri = put_nameaddr(&at, c->local);
     d->remote_uri = put_nameaddr(&at, c->remote);
-    d->target_block = target;
-    d->target = (sipua_str){target, c->target.len};
+    /* the first target in the same block (target_block NULL): a target
+     * refresh puts the next ones in blocks of their own */
+    d->target = put_bytes(&at, c->target);
     d->routes = routes;
     *out = d;
     return 0;
@@ -309,7 +307,8 @@ void sipua__dialog_free(sipua__dialog *d)
     sipua_allocator a = d->a;
     if (d->routes)
         a.free(d->routes, a.user);
-    a.free(d->target_block, a.user);
+    if (d->target_block)
+        a.free(d->target_block, a.user);
     a.free(d, a.user);
 }
 

@@ -30,7 +30,8 @@ struct sipua__dialog {
     uint32_t remote_invite_cseq; /* the last INVITE received, for the peer's ACK */
     int has_invite, has_remote_invite;
 
-    char *target_block; /* the remote target, owned */
+    char *target_block; /* the remote target once a refresh changed it, owned; NULL
+                           while it is the first, in the dialog's own block */
     sipua_str target;
     sipua__dialog_routes *routes; /* NULL for an empty route set */
     void *user;                   /* sipua__dialog_set_user() */

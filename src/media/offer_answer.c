@@ -260,6 +260,19 @@ static int emit(sipua_sdp_oa *oa, const plan *pl, char *out, size_t cap)
     return n;
 }
 
+static int kind_of(sipua_str media, sipua_sdp_kind *kind)
+{
+    if (sipua_str_eq(media, "audio")) {
+        *kind = SIPUA_SDP_AUDIO;
+        return 1;
+    }
+    if (sipua_str_eq(media, "video")) {
+        *kind = SIPUA_SDP_VIDEO;
+        return 1;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* What an exchange leaves behind                                      */
 
@@ -280,6 +293,7 @@ typedef struct res_line {
  * that nothing changes when it fails. */
 typedef struct staged {
     sipua_sdp_oa_line_ lines[SIPUA_SDP_MAX_STREAMS];
+    int8_t pts[2][SIPUA_SDP_MAX_CODECS];
     char text[sizeof((sipua_sdp_oa *)0)->text_];
     size_t used;
 } staged;
@@ -333,6 +347,10 @@ static int stage(const sipua_sdp_oa *oa, const plan *pl, const res_line *res, si
 {
     size_t n = pl ? pl->n : oa->line_count_;
     memset(st->lines, 0, sizeof st->lines);
+    if (pl)
+        memset(st->pts, -1, sizeof st->pts);
+    else
+        memcpy(st->pts, oa->pts_, sizeof st->pts);
     st->text[0] = '\0';
     st->used = 1;
     int bad = 0;
@@ -343,11 +361,12 @@ static int stage(const sipua_sdp_oa *oa, const plan *pl, const res_line *res, si
             const plan_line *l = &pl->lines[i];
             char num[4];
             sipua_str fmt = l->refused_fmt;
-            memset(ln->pts, -1, sizeof ln->pts);
-            if (l->port) {
+            sipua_sdp_kind kind;
+            if (l->port && kind_of(l->media, &kind)) {
+                /* one line of a kind has a port (RFC 3264 plan, above) */
                 ln->flags |= LINE_ACTIVE;
                 for (size_t k = 0; k < l->n; k++)
-                    ln->pts[l->codec[k]] = (int8_t)l->pt[k];
+                    st->pts[kind][l->codec[k]] = (int8_t)l->pt[k];
                 pt_text(l->pt[0], num, &fmt);
             }
             bad |= stage_str(st, l->media, 32, &ln->media);
@@ -355,7 +374,6 @@ static int stage(const sipua_sdp_oa *oa, const plan *pl, const res_line *res, si
             bad |= stage_str(st, fmt, 32, &ln->fmt);
         } else {
             ln->flags = old->flags & LINE_ACTIVE;
-            memcpy(ln->pts, old->pts, sizeof ln->pts);
             bad |= stage_str(st, text_at(oa, old->media), 32, &ln->media);
             bad |= stage_str(st, text_at(oa, old->proto), 48, &ln->proto);
             bad |= stage_str(st, text_at(oa, old->fmt), 32, &ln->fmt);
@@ -390,6 +408,7 @@ static int stage(const sipua_sdp_oa *oa, const plan *pl, const res_line *res, si
 static void commit(sipua_sdp_oa *oa, const staged *st, size_t nlines, size_t nres)
 {
     memcpy(oa->lines_, st->lines, nlines * sizeof st->lines[0]);
+    memcpy(oa->pts_, st->pts, sizeof st->pts);
     memcpy(oa->text_, st->text, st->used);
     oa->line_count_ = (uint8_t)nlines;
     oa->result_count_ = (uint8_t)nres;
@@ -414,19 +433,6 @@ static int conclude(sipua_sdp_oa *oa, const plan *pl, const res_line *res, size_
     oa->state = next;
     oa->reason = NULL;
     return n;
-}
-
-static int kind_of(sipua_str media, sipua_sdp_kind *kind)
-{
-    if (sipua_str_eq(media, "audio")) {
-        *kind = SIPUA_SDP_AUDIO;
-        return 1;
-    }
-    if (sipua_str_eq(media, "video")) {
-        *kind = SIPUA_SDP_VIDEO;
-        return 1;
-    }
-    return 0;
 }
 
 /* Plain RTP only until SRTP and DTLS-SRTP exist (RFC 3551, RFC 4585). */
@@ -552,7 +558,8 @@ int sipua_sdp_oa_offer(sipua_sdp_oa *oa, char *out, size_t cap)
         l->refused_fmt = text_at(oa, ml->fmt);
         sipua_sdp_kind kind;
         if ((ml->flags & LINE_ACTIVE) && kind_of(l->media, &kind) && !have[kind] &&
-            proto_supported(l->proto) && port_for(oa, kind) && offer_codecs(oa, kind, ml->pts, l)) {
+            proto_supported(l->proto) && port_for(oa, kind) &&
+            offer_codecs(oa, kind, oa->pts_[kind], l)) {
             l->port = port_for(oa, kind);
             l->dir = bits_dir(bits);
             have[kind] = 1;
@@ -808,7 +815,7 @@ int sipua_sdp_oa_take_answer(sipua_sdp_oa *oa, const sipua_sdp *answer)
             int k = -1;
             if (sipua_sdp_media_rtpmap(m, f, &r) == 0)
                 k = match_codec(oa->caps, kind, &r);
-            if (k < 0 || ml->pts[k] < 0)
+            if (k < 0 || oa->pts_[kind][k] < 0)
                 return bad_answer(oa, "the answer holds a format the offer did not");
             if (is_telephone_event(&oa->caps->codecs[k])) {
                 if (s->te_pt < 0)

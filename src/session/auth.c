@@ -190,7 +190,7 @@ int sipua__auth_invite_challenged(sipua_session *s, const sipua_msg *resp)
     /* refused: a new challenge, not stale, for a realm we answered */
     int stale = sipua_str_caseeq(ch[i].stale, "true");
     for (int k = 0; k < 2 && !stale; k++)
-        if (s->auth_realm[k][0] && strlen(s->auth_realm[k]) == ch[i].realm.len &&
+        if (s->auth_realm[k] && strlen(s->auth_realm[k]) == ch[i].realm.len &&
             memcmp(s->auth_realm[k], ch[i].realm.p, ch[i].realm.len) == 0)
             return 0;
 
@@ -226,10 +226,13 @@ int sipua__auth_invite_challenged(sipua_session *s, const sipua_msg *resp)
     s->auth_nc = 1;
     s->auth_rounds++;
     size_t slot = proxy ? 1 : 0;
-    size_t rl = kept.realm.len < sizeof s->auth_realm[slot] - 1 ? kept.realm.len
-                                                                : sizeof s->auth_realm[slot] - 1;
-    memcpy(s->auth_realm[slot], kept.realm.p, rl);
-    s->auth_realm[slot][rl] = 0;
+    char *realm = sipua__session_alloc(s, kept.realm.len + 1);
+    if (realm) {
+        memcpy(realm, kept.realm.p, kept.realm.len);
+        realm[kept.realm.len] = 0;
+        sipua__session_free(s, s->auth_realm[slot]);
+        s->auth_realm[slot] = realm;
+    }
     return 1;
 }
 
@@ -270,4 +273,8 @@ void sipua__auth_release(sipua_session *s)
 {
     sipua__session_free(s, s->auth_chal);
     s->auth_chal = NULL;
+    for (int k = 0; k < 2; k++) {
+        sipua__session_free(s, s->auth_realm[k]);
+        s->auth_realm[k] = NULL;
+    }
 }

@@ -194,8 +194,11 @@ int sipua_session_refer(sipua_session *s, sipua_str target, const sipua_refer_op
     refer_to[n++] = '>';
     refer_to[n] = 0;
     char referred_by[600];
-    snprintf(referred_by, sizeof referred_by, "Referred-By: <%.*s>", (int)s->local_id.uri.whole.len,
-             s->local_id.uri.whole.p);
+    const sipua_nameaddr *me = sipua_session_local_identity(s);
+    if (!me)
+        return SIPUA_ENOMEM;
+    snprintf(referred_by, sizeof referred_by, "Referred-By: <%.*s>", (int)me->uri.whole.len,
+             me->uri.whole.p);
     const char *extra[6];
     size_t nx = 0;
     extra[nx++] = refer_to;
@@ -490,7 +493,9 @@ static int start_call(sipua_session *s, sipua__referral *rf, sipua_session_cb cb
     o.extra_headers = extra;
     o.n_extra_headers = nx;
     /* we call as who we are in this session */
-    const sipua_nameaddr *me = &s->local_id;
+    const sipua_nameaddr *me = sipua_session_local_identity(s);
+    if (!me)
+        return SIPUA_ENOMEM;
     snprintf(from, sizeof from, "%.*s%s<%.*s>", (int)me->display.len,
              me->display.p ? me->display.p : "", me->display.len ? " " : "", (int)me->uri.whole.len,
              me->uri.whole.p);

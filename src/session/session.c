@@ -252,6 +252,7 @@ void sipua_session_unref(sipua_session *s)
     sipua__session_free(s, s->invite_buf);
     sipua__session_free(s, s->ids_buf);
     sipua__session_free(s, s->proxy_route);
+    sipua__session_free(s, s->local_id);
     sipua__session_free(s, s->ok_buf);
     sipua__shared_caps_unref(s->caps);
     sipua__prack_release(s);
@@ -356,13 +357,9 @@ static int keep_identities(sipua_session *s, const sipua_msg *m)
     sipua_nameaddr fna, tna;
     if (sipua_nameaddr_parse(fs, &fna) != 0 || sipua_nameaddr_parse(ts, &tna) != 0)
         return SIPUA_EPARSE;
-    if (s->dir == SIPUA_DIRECTION_OUTGOING) {
-        s->local_id = fna;
-        s->remote_id = tna;
-    } else {
-        s->local_id = tna;
-        s->remote_id = fna;
-    }
+    int out = s->dir == SIPUA_DIRECTION_OUTGOING;
+    s->local_text = out ? fs : ts;
+    s->remote_id = out ? tna : fna;
     return 0;
 }
 
@@ -1771,7 +1768,19 @@ sipua_time sipua_session_end_time(const sipua_session *s)
 
 const sipua_nameaddr *sipua_session_local_identity(const sipua_session *s)
 {
-    return s ? &s->local_id : NULL;
+    if (!s || !s->local_text.p)
+        return NULL;
+    if (!s->local_id) {
+        /* parsed once already when the session was made: it parses */
+        sipua_session *m = (sipua_session *)s; /* a cache, not a change */
+        sipua_nameaddr *na = sipua__session_alloc(s, sizeof *na);
+        if (!na || sipua_nameaddr_parse(s->local_text, na) != 0) {
+            sipua__session_free(s, na);
+            return NULL;
+        }
+        m->local_id = na;
+    }
+    return s->local_id;
 }
 
 const sipua_nameaddr *sipua_session_remote_identity(const sipua_session *s)

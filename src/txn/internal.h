@@ -59,14 +59,20 @@ struct sipua__txn {
     sipua__timer timeout;    /* B, D, F, H, I, J, K, L or M */
     sipua_time interval;     /* the retransmit timer's current interval */
     txn_key key;             /* client: method and branch only; spans into data[] */
-    char *request;           /* client: the request as sent (in data[]) */
-    size_t request_len;
-    char *ack; /* INVITE client: the ACK for the non-2xx final response */
-    size_t ack_len;
-    char *response; /* server: the last response sent */
-    size_t response_len;
-    size_t response_cap;
-    sipua_str response_to_tag; /* its To tag, in `response` (RFC 2543 ACK matching) */
+    union {                  /* by kind: a transaction is one or the other for its life */
+        struct {
+            char *request; /* client: the request as sent (in data[]) */
+            size_t request_len;
+            char *ack; /* INVITE client: the ACK for the non-2xx final response */
+            size_t ack_len;
+        };
+        struct {
+            char *response; /* server: the last response sent */
+            size_t response_len;
+            size_t response_cap;
+            sipua_str response_to_tag; /* its To tag, in `response` (RFC 2543 ACK matching) */
+        };
+    };
     char data[];
 };
 

@@ -98,9 +98,10 @@ static void free_txn(sipua__txn *t)
 {
     sipua__txn_layer *layer = t->layer;
     const sipua_allocator *a = layer->alloc;
-    if (t->ack)
+    int client = t->kind == SIPUA__TXN_INVITE_CLIENT || t->kind == SIPUA__TXN_NON_INVITE_CLIENT;
+    if (client && t->ack)
         a->free(t->ack, a->user);
-    if (t->response)
+    if (!client && t->response)
         a->free(t->response, a->user);
     a->free(t, a->user);
     layer->stats.live--;

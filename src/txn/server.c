@@ -23,8 +23,11 @@ static sipua_str copy_str(char **pos, sipua_str s)
 
 static sipua__txn *create(sipua__txn_layer *layer, const txn_key *key, const sipua__txn_dest *from)
 {
-    size_t need = key->branch.len + key->host.len + key->request_uri.len + key->to_tag.len +
-                  key->from_tag.len + key->call_id.len;
+    /* RFC 3261 matching reads the branch and the sent-by only: the RFC 2543
+     * fields are kept for the transactions matched by them */
+    size_t need = key->branch.len + key->host.len;
+    if (key->rfc2543)
+        need += key->request_uri.len + key->to_tag.len + key->from_tag.len + key->call_id.len;
     sipua__txn *st = sipua__txn_alloc(layer, need);
     if (!st)
         return NULL;
@@ -37,10 +40,15 @@ static sipua__txn *create(sipua__txn_layer *layer, const txn_key *key, const sip
     st->key.is_ack = 0;
     st->key.branch = copy_str(&pos, key->branch);
     st->key.host = copy_str(&pos, key->host);
-    st->key.request_uri = copy_str(&pos, key->request_uri);
-    st->key.to_tag = copy_str(&pos, key->to_tag);
-    st->key.from_tag = copy_str(&pos, key->from_tag);
-    st->key.call_id = copy_str(&pos, key->call_id);
+    if (key->rfc2543) {
+        st->key.request_uri = copy_str(&pos, key->request_uri);
+        st->key.to_tag = copy_str(&pos, key->to_tag);
+        st->key.from_tag = copy_str(&pos, key->from_tag);
+        st->key.call_id = copy_str(&pos, key->call_id);
+    } else {
+        st->key.request_uri = st->key.to_tag = st->key.from_tag = st->key.call_id =
+            (sipua_str){NULL, 0};
+    }
     int invite = key->method == SIPUA_METHOD_INVITE;
     st->kind = invite ? SIPUA__TXN_INVITE_SERVER : SIPUA__TXN_NON_INVITE_SERVER;
     st->state = invite ? SIPUA__TXN_PROCEEDING : SIPUA__TXN_TRYING;

@@ -923,7 +923,7 @@ static void test_video_with_capabilities(void **state)
 static void test_oa_keeps_its_lines_in_a_bounded_space(void **state)
 {
     (void)state;
-    assert_true(sizeof(sipua_sdp_oa) <= 600);
+    assert_true(sizeof(sipua_sdp_oa) <= 448);
     sipua_sdp_caps caps = audio_caps();
     start(&caps);
     static char text[4096];
