@@ -133,6 +133,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc.aor = "sip:alice@example.com";
     rc.password = PASSWORD;
     rc.expires = 300;
+    /* GRUUs (RFC 5627): the 2xx's Contact parameters are read */
+    rc.instance_id = "urn:uuid:00000000-0000-4000-8000-000000000001";
+    rc.gruu = 1;
     uint64_t id;
     CHECK(sipua_register(ua, &rc, &reg, now, &id) == 0);
 

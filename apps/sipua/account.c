@@ -18,6 +18,17 @@ void account_register_config(const app_config *a, const char *aor, sipua_registe
     rc->password = a->password;
     if (a->expires)
         rc->expires = (uint32_t)a->expires;
+    rc->instance_id = a->instance_id;
+    rc->reg_id = a->outbound > 0 ? 1 : 0; /* RFC 5626: one flow, reg-id 1 */
+    rc->gruu = a->gruu > 0;
+}
+
+const char *account_check(const app_config *a, sipua_transport t)
+{
+    if (a->outbound > 0 && t == SIPUA_TRANSPORT_UDP)
+        return "--outbound needs a stream transport (tcp, tls, ws or wss): a UDP flow is "
+               "kept up by STUN, which sipua does not send";
+    return NULL;
 }
 
 const char *reg_cause_name(int cause)
@@ -49,6 +60,18 @@ static void print_json(const sipua_ua_event *ev, const char *what, const char *a
             json_str(stdout, ev->contacts[i].p, ev->contacts[i].len);
         }
         putchar(']');
+        if (ev->outbound || ev->flow_timer)
+            printf(",\"outbound\":%s", ev->outbound ? "true" : "false");
+        if (ev->flow_timer)
+            printf(",\"flow_timer\":%u", (unsigned)ev->flow_timer);
+        if (ev->pub_gruu.len) {
+            printf(",\"pub_gruu\":");
+            json_str(stdout, ev->pub_gruu.p, ev->pub_gruu.len);
+        }
+        if (ev->temp_gruu.len) {
+            printf(",\"temp_gruu\":");
+            json_str(stdout, ev->temp_gruu.p, ev->temp_gruu.len);
+        }
     }
     if (failed) {
         printf(",\"cause\":\"%s\"", reg_cause_name(ev->cause));
@@ -87,5 +110,13 @@ void reg_event_print(const sipua_ua_event *ev, const char *what, const char *aor
     putchar('\n');
     for (size_t i = 0; ev->type == SIPUA_UA_EV_REGISTERED && i < ev->ncontacts; i++)
         printf("            contact %.*s\n", (int)ev->contacts[i].len, ev->contacts[i].p);
+    if (ev->type == SIPUA_UA_EV_REGISTERED && ev->outbound)
+        printf("            outbound flow, keep-alives within %u s%s\n",
+               ev->flow_timer ? (unsigned)ev->flow_timer : 120u,
+               ev->flow_timer ? " (Flow-Timer)" : "");
+    if (ev->pub_gruu.len)
+        printf("            public GRUU %.*s\n", (int)ev->pub_gruu.len, ev->pub_gruu.p);
+    if (ev->temp_gruu.len)
+        printf("            temporary GRUU %.*s\n", (int)ev->temp_gruu.len, ev->temp_gruu.p);
     fflush(stdout);
 }

@@ -25,6 +25,7 @@ static void answer_usage(FILE *out)
           "                    [--config FILE] [--aor URI] [--display-name NAME]\n"
           "                    [--user NAME] [--password PW] [--registrar URI]\n"
           "                    [--proxy URI] [--expires S] [--user-agent TEXT]\n"
+          "                    [--outbound] [--gruu] [--instance-id URN]\n"
           "                    [--json] [--quiet] [--ladder]\n"
           "\n"
           "Answers incoming calls and prints their events as they come. With an\n"
@@ -76,6 +77,13 @@ static void answer_usage(FILE *out)
           "                    the AOR's user; SIPUA_PASSWORD in the environment keeps\n"
           "                    the password off the command line)\n"
           "  --display-name NAME, --user-agent TEXT  in the REGISTER\n"
+          "  --outbound        RFC 5626 outbound over TCP, TLS, WS or WSS: calls come\n"
+          "                    over the connection we registered on, kept up at the\n"
+          "                    registrar's Flow-Timer; our Contact carries ;ob\n"
+          "  --gruu            ask for GRUUs (RFC 5627): the public one becomes our\n"
+          "                    Contact in calls to the AOR\n"
+          "  --instance-id URN this instance's +sip.instance (default with --outbound\n"
+          "                    or --gruu: a UUID kept in ~/.config/sipua/instance-id)\n"
           "  --json            one JSON object per event on stdout\n"
           "  --quiet           print only the listening addresses and the summary\n"
           "  --ladder          print each call's SIP messages as a ladder when it ends\n"
@@ -552,6 +560,8 @@ static int parse_args(int argc, char **argv, answer_run *r, answer_opts *o)
             return -1;
         if (acct > 0) {
             i++;
+        } else if (app_account_switch(&o->acct_flags, a)) {
+            continue;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             answer_usage(stdout);
             return 1;
@@ -698,7 +708,14 @@ static int account_prepare(answer_run *r, const app_config *a)
     if (a->transport)
         sipua_transport_from_name((sipua_str){a->transport, strlen(a->transport)}, &t);
     char route[1100];
-    return app_config_proxy(&hop, t, &r->registrar, route, sizeof route, "sipua answer") ? -1 : 1;
+    if (app_config_proxy(&hop, t, &r->registrar, route, sizeof route, "sipua answer") != 0)
+        return -1;
+    const char *why = account_check(a, r->registrar.transport);
+    if (why) {
+        fprintf(stderr, "sipua answer: %s\n", why);
+        return -1;
+    }
+    return 1;
 }
 
 /* Opens the listeners, printing each address; with an account, the UA's

@@ -2,11 +2,15 @@
  * docs/config.md. The file's text is read by the library's
  * sipua_conf_next(); here are the keys and their values. */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
@@ -39,6 +43,7 @@ static char **field(app_config *cfg, const char *key)
         {"user_agent", offsetof(app_config, user_agent)},
         {"ca", offsetof(app_config, ca)},
         {"listen", offsetof(app_config, listen)},
+        {"instance_id", offsetof(app_config, instance_id)},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strcmp(keys[i].name, key) == 0)
@@ -51,6 +56,18 @@ static int is_sip_uri(const char *v)
     sipua_uri u;
     return sipua_uri_parse((sipua_str){v, strlen(v)}, &u) == 0 &&
            (u.scheme_id == SIPUA_URI_SIP || u.scheme_id == SIPUA_URI_SIPS);
+}
+
+/* What sipua_register() takes as an instance id (sipua/register.h). */
+static int instance_id_ok(const char *v)
+{
+    size_t n = strlen(v);
+    if (n < 6 || n > 128 || strncasecmp(v, "urn:", 4) != 0 || v[4] == ':' || !strchr(v + 4, ':'))
+        return 0;
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr("\"<>\\", *p))
+            return 0;
+    return 1;
 }
 
 int app_config_set(app_config *cfg, const char *key_in, const char *value, const char **why)
@@ -77,6 +94,22 @@ int app_config_set(app_config *cfg, const char *key_in, const char *value, const
         *(expires ? &cfg->expires : &cfg->keepalive) = v;
         return 0;
     }
+    int ob = strcmp(key, "outbound") == 0;
+    if (ob || strcmp(key, "gruu") == 0) {
+        int v = !strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "on") ||
+                        !strcmp(value, "1")
+                    ? 1
+                : !strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "off") ||
+                        !strcmp(value, "0")
+                    ? -1
+                    : 0;
+        if (!v) {
+            *why = "must be yes or no";
+            return -1;
+        }
+        *(ob ? &cfg->outbound : &cfg->gruu) = v;
+        return 0;
+    }
     char **f = field(cfg, key);
     if (!f) {
         *why = "unknown key";
@@ -89,6 +122,10 @@ int app_config_set(app_config *cfg, const char *key_in, const char *value, const
     sipua_transport t;
     if (f == &cfg->transport && sipua_transport_from_name((sipua_str){value, strlen(value)}, &t)) {
         *why = "transport must be udp, tcp, tls, ws or wss";
+        return -1;
+    }
+    if (f == &cfg->instance_id && !instance_id_ok(value)) {
+        *why = "not a URN (urn:uuid:... of printable characters without \"<>\\, at most 128)";
         return -1;
     }
     sipua_endpoint ep;
@@ -172,6 +209,17 @@ void app_config_merge(app_config *cfg, const app_config *over)
         cfg->expires = over->expires;
     if (over->keepalive)
         cfg->keepalive = over->keepalive;
+    if (over->instance_id) {
+        char *copy = strdup(over->instance_id);
+        if (copy) {
+            free(cfg->instance_id);
+            cfg->instance_id = copy;
+        }
+    }
+    if (over->outbound)
+        cfg->outbound = over->outbound;
+    if (over->gruu)
+        cfg->gruu = over->gruu;
 }
 
 const char *app_config_default_path(char *buf, size_t cap)
@@ -196,6 +244,8 @@ void app_config_free(app_config *cfg)
         wipe_free(*all[i]);
         *all[i] = NULL;
     }
+    free(cfg->instance_id);
+    cfg->instance_id = NULL;
 }
 
 int app_resolve_host(const sipua_uri *u, char *out, size_t cap, const char *prog)
@@ -226,7 +276,18 @@ int app_resolve_host(const sipua_uri *u, char *out, size_t cap, const char *prog
 
 static const char *const account_flags[] = {"--aor",      "--display-name", "--user",
                                             "--password", "--proxy",        "--registrar",
-                                            "--expires",  "--user-agent"};
+                                            "--expires",  "--user-agent",   "--instance-id"};
+
+int app_account_switch(app_config *flags, const char *flag)
+{
+    if (!strcmp(flag, "--outbound"))
+        flags->outbound = 1;
+    else if (!strcmp(flag, "--gruu"))
+        flags->gruu = 1;
+    else
+        return 0;
+    return 1;
+}
 
 int app_account_flag(app_config *flags, const char **config_path, const char *flag,
                      const char *value, const char *prog)
@@ -261,6 +322,81 @@ int app_account_takes(const char *flag)
     return 0;
 }
 
+/* The instance id kept in the config directory: read, or made (a random
+ * version 4 UUID, RFC 4122 4.4) and written there the first time, so that
+ * the registrar sees the same instance across runs (RFC 5626 4.1). */
+static int app_instance_id(app_config *c, const char *prog)
+{
+    char path[1024];
+    if (!app_config_default_path(path, sizeof path)) {
+        fprintf(
+            stderr,
+            "%s: no instance id: give --instance-id (neither XDG_CONFIG_HOME nor HOME is set)\n",
+            prog);
+        return -1;
+    }
+    char *slash = strrchr(path, '/');
+    snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "instance-id");
+    char text[160] = "";
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (!fgets(text, sizeof text, f))
+            text[0] = 0;
+        fclose(f);
+        text[strcspn(text, "\r\n")] = 0;
+        if (!instance_id_ok(text)) {
+            fprintf(stderr,
+                    "%s: %s: not an instance id (urn:uuid:...): remove it to make a new one\n",
+                    prog, path);
+            return -1;
+        }
+    } else if (errno != ENOENT) {
+        fprintf(stderr, "%s: cannot read the instance id in %s: %s\n", prog, path, strerror(errno));
+        return -1;
+    } else {
+        uint8_t u[16];
+        if (getrandom(u, sizeof u, 0) != (ssize_t)sizeof u) {
+            fprintf(stderr, "%s: no random bytes for an instance id: %s\n", prog, strerror(errno));
+            return -1;
+        }
+        u[6] = (uint8_t)((u[6] & 0x0f) | 0x40); /* version 4 */
+        u[8] = (uint8_t)((u[8] & 0x3f) | 0x80); /* variant 10 */
+        snprintf(text, sizeof text,
+                 "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+                 u[13], u[14], u[15]);
+        /* the directories up to it, then the file, written whole or not at all */
+        for (char *p = path + 1; (p = strchr(p, '/')) != NULL; p++) {
+            *p = 0;
+            int e = mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : errno;
+            *p = '/';
+            if (e) {
+                fprintf(stderr, "%s: cannot keep the instance id in %s: %s\n", prog, path,
+                        strerror(e));
+                return -1;
+            }
+        }
+        char tmp[1100];
+        snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        size_t len = strlen(text);
+        int ok = fd >= 0 && write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+        if (fd >= 0 && close(fd) != 0)
+            ok = 0;
+        /* link: a run that made one at the same time keeps its own */
+        int e = ok ? (link(tmp, path) == 0 ? 0 : errno) : (errno ? errno : EIO);
+        unlink(tmp);
+        if (e == EEXIST)
+            return app_instance_id(c, prog); /* another run's, now there */
+        if (e) {
+            fprintf(stderr, "%s: cannot keep the instance id in %s: %s\n", prog, path, strerror(e));
+            return -1;
+        }
+    }
+    c->instance_id = strdup(text);
+    return c->instance_id ? 0 : -1;
+}
+
 int app_config_gather(app_config *out, app_config *flags, const char *config_path, const char *prog)
 {
     char def[1024];
@@ -272,6 +408,9 @@ int app_config_gather(app_config *out, app_config *flags, const char *config_pat
     if (env_pw && *env_pw && !flags->password)
         app_config_set(out, "password", env_pw, &why);
     app_config_merge(out, flags);
+    if ((out->outbound > 0 || out->gruu > 0) && !out->instance_id &&
+        app_instance_id(out, prog) != 0)
+        return -1;
     return 0;
 }
 

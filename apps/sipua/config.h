@@ -10,8 +10,11 @@ typedef struct app_config {
     /* NULL: not set. Strings are malloc'd. */
     char *aor, *display_name, *user, *password, *registrar, *proxy, *transport, *user_agent, *ca,
         *listen;
-    long expires;   /* 0: not set */
-    long keepalive; /* seconds between RFC 5626 CRLF pings on stream connections; 0: not set */
+    long expires;      /* 0: not set */
+    long keepalive;    /* seconds between RFC 5626 CRLF pings on stream connections; 0: not set */
+    char *instance_id; /* RFC 5626 instance id, "urn:uuid:..." */
+    int outbound;      /* RFC 5626 outbound when registering: 1 yes, -1 no, 0 not set */
+    int gruu;          /* RFC 5627 GRUUs when registering: 1 yes, -1 no, 0 not set */
 } app_config;
 
 /* Reads the configuration file at path into cfg: each key found replaces
@@ -42,14 +45,21 @@ int app_resolve_host(const sipua_uri *u, char *out, size_t cap, const char *prog
 
 /* The account flags of sipua call and sipua answer (--config, --aor,
  * --display-name, --user, --password, --proxy, --registrar, --expires,
- * --user-agent): takes() says whether flag is one; flag() stores its
- * value: 1 done, 0 not an account flag, -1 after printing a bad value. */
+ * --user-agent, --instance-id): takes() says whether flag is one; flag()
+ * stores its value: 1 done, 0 not an account flag, -1 after printing a
+ * bad value. */
 int app_account_takes(const char *flag);
 int app_account_flag(app_config *flags, const char **config_path, const char *flag,
                      const char *value, const char *prog);
+/* The account switches, flags without a value (--outbound, --gruu): 1
+ * when flag is one (stored in flags), else 0. */
+int app_account_switch(app_config *flags, const char *flag);
 /* The settings of a command into out: the file (config_path, else the
  * default one when it exists), SIPUA_PASSWORD from the environment, then
- * the flags. 0, or -1 after printing why. */
+ * the flags. When outbound or GRUUs are asked without an instance id, the
+ * one kept in the config directory (sipua/instance-id beside the default
+ * config file, made with a random UUID the first time). 0, or -1 after
+ * printing why. */
 int app_config_gather(app_config *out, app_config *flags, const char *config_path,
                       const char *prog);
 /* `"Display" <aor>` for From into out; "" without an AOR. */

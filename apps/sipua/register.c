@@ -20,6 +20,7 @@ static void register_usage(FILE *out)
           "                      [--registrar URI] [--proxy URI] [--expires S]\n"
           "                      [--display-name NAME] [--transport udp|tcp|tls|ws|wss]\n"
           "                      [--listen SPEC] [--user-agent TEXT] [--keepalive S]\n"
+          "                      [--outbound] [--gruu] [--instance-id URN]\n"
           "                      [--ca FILE] [--insecure]\n"
           "                      [--once] [--json] [--trace]\n"
           "\n"
@@ -44,6 +45,13 @@ static void register_usage(FILE *out)
           "  --user-agent TEXT the User-Agent header\n"
           "  --keepalive S     over TCP, TLS, WS and WSS, a CRLF ping every S seconds\n"
           "                    (RFC 5626 4.4.1) keeps the registration's connection up\n"
+          "  --outbound        RFC 5626 outbound (TCP, TLS, WS, WSS): reg-id 1, and when\n"
+          "                    the registrar takes it, the connection kept up at its\n"
+          "                    Flow-Timer and replaced at once when it fails\n"
+          "  --gruu            ask for GRUUs (RFC 5627); the public one is printed and\n"
+          "                    is the Contact of calls (sipua answer, sipua shell)\n"
+          "  --instance-id URN this instance's +sip.instance (default with --outbound\n"
+          "                    or --gruu: a UUID kept in ~/.config/sipua/instance-id)\n"
           "  --ca FILE         trust the CAs in FILE for TLS and WSS\n"
           "  --insecure        do not verify the server's certificate\n"
           "  --once            register, print, unregister and exit\n"
@@ -209,8 +217,9 @@ static void on_signal(sipua_io *io, int signum)
 
 /* The flags that take a value, as config keys. */
 static const char *const value_flags[] = {
-    "--aor",          "--user",      "--password", "--registrar",  "--proxy", "--expires",
-    "--display-name", "--transport", "--listen",   "--user-agent", "--ca",    "--keepalive"};
+    "--aor",     "--user",         "--password",   "--registrar", "--proxy",
+    "--expires", "--display-name", "--transport",  "--listen",    "--user-agent",
+    "--ca",      "--keepalive",    "--instance-id"};
 
 static int parse_args(int argc, char **argv, app_config *flags, const char **config_path, int *json,
                       int *once, int *insecure, int *trace)
@@ -237,6 +246,8 @@ static int parse_args(int argc, char **argv, app_config *flags, const char **con
             *trace = 1;
             continue;
         }
+        if (app_account_switch(flags, a))
+            continue;
         int takes = !strcmp(a, "--config");
         for (size_t k = 0; k < sizeof value_flags / sizeof value_flags[0]; k++)
             takes |= !strcmp(a, value_flags[k]);
@@ -312,6 +323,11 @@ static int prepare(reg_run *r, char *aor_buf, size_t aor_cap)
                     : t == SIPUA_TRANSPORT_WS  ? 80
                     : t == SIPUA_TRANSPORT_WSS ? 443
                                                : 5060;
+    const char *why = account_check(c, t);
+    if (why) {
+        fprintf(stderr, PROG ": %s\n", why);
+        return -1;
+    }
     return sipua_endpoint_set(&r->to, t, ip, port, 0) == 0 ? 0 : -1;
 }
 
@@ -328,18 +344,11 @@ int cmd_register(int argc, char **argv)
         app_config_free(&flags);
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
     }
-    char def[1024];
-    const char *path = config_path ? config_path : app_config_default_path(def, sizeof def);
-    if (path && app_config_load(&r.cfg, path, !config_path, PROG) != 0) {
+    if (app_config_gather(&r.cfg, &flags, config_path, PROG) != 0) {
         app_config_free(&flags);
         app_config_free(&r.cfg);
         return EXIT_USAGE;
     }
-    const char *env_pw = getenv("SIPUA_PASSWORD");
-    const char *why;
-    if (env_pw && *env_pw && !flags.password)
-        app_config_set(&r.cfg, "password", env_pw, &why);
-    app_config_merge(&r.cfg, &flags);
     app_config_free(&flags);
     char aor[1024];
     if (prepare(&r, aor, sizeof aor) != 0) {

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "calls.h"
 #include "config.h"
 #include "sipua/auth.h"
@@ -26,7 +27,8 @@ static void shell_usage(FILE *out)
 {
     fputs("usage: sipua [--listen SPEC]... [--config FILE] [--aor URI] [--display-name NAME]\n"
           "             [--user NAME] [--password PW] [--proxy URI] [--registrar URI]\n"
-          "             [--expires S] [--ca FILE] [--insecure] [--json]\n"
+          "             [--expires S] [--outbound] [--gruu] [--instance-id URN]\n"
+          "             [--ca FILE] [--insecure] [--json]\n"
           "\n"
           "A line-oriented softphone: reads commands from standard input, prints\n"
           "what happens. Listens on udp:127.0.0.1:5060 unless --listen says; with\n"
@@ -446,6 +448,14 @@ static void start_registration(sipua_io *io, void *arg)
     rc.password = sh->acct.password;
     if (sh->acct.expires)
         rc.expires = (uint32_t)sh->acct.expires;
+    rc.instance_id = sh->acct.instance_id;
+    rc.reg_id = sh->acct.outbound > 0 ? 1 : 0;
+    rc.gruu = sh->acct.gruu > 0;
+    const char *why = account_check(&sh->acct, hop.transport);
+    if (why) {
+        say(sh, "cannot register: %s", why);
+        return;
+    }
     int e = sipua_register(sipua_io_ua(sh->io), &rc, &hop, sipua_io_now(sh->io), &sh->reg_id);
     if (e)
         say(sh, "cannot register: %s", sipua_strerror(e));
@@ -472,6 +482,8 @@ int cmd_shell(int argc, char **argv)
             sh->json = 1;
         } else if (!strcmp(a, "--insecure")) {
             insecure = 1;
+        } else if (app_account_switch(&flags, a)) {
+            continue;
         } else if (app_account_takes(a) || !strcmp(a, "--listen") || !strcmp(a, "--ca")) {
             if (!v) {
                 fprintf(stderr, PROG ": %s needs a value\n", a);

@@ -53,6 +53,27 @@ typedef struct sipua_register_config {
      * half and all of it; defaults 30 s and 30 min. retry_base 0: no
      * retry, the registration ends at its first failure. */
     sipua_time retry_base, retry_max;
+    /* This user agent instance's name for good (RFC 5626 4.1): a URN,
+     * "urn:uuid:" and a UUID, that the application keeps across restarts.
+     * Sent as the Contact's +sip.instance; outbound and GRUUs need it.
+     * NULL (default): none. */
+    const char *instance_id;
+    /* RFC 5626 outbound: the reg-id of this registration's flow, 1 to
+     * 2^31 - 1; 0 (default): outbound not asked. Needs instance_id and a
+     * stream transport (TCP, TLS, WS, WSS: a UDP flow is kept up by STUN,
+     * which sipua does not send): SIPUA_EINVAL otherwise. The REGISTER then
+     * says Supported: outbound, path. When the 2xx has Require: outbound,
+     * the registrar keeps the connection as our flow: sipua pings it with
+     * CRLFCRLF every 80 to 100 % of the 2xx's Flow-Timer (120 s without
+     * one), takes a pong missing for 10 s or the connection closing as the
+     * flow failing and registers again at once over a new one (4.4, 4.5),
+     * and the sessions of this AOR put ;ob in their Contact (4.3). */
+    uint32_t reg_id;
+    /* RFC 5627: ask for GRUUs (Supported: gruu); needs instance_id. The
+     * public GRUU the registrar grants becomes the Contact of this AOR's
+     * sessions (calls whose From, or whose INVITE's To, is the AOR); the
+     * temporary one the Contact of anonymous calls. 0 (default): none. */
+    int gruu;
 } sipua_register_config;
 
 #define SIPUA_REGISTER_CONFIG_VERSION 1u
@@ -69,7 +90,11 @@ SIPUA_EXTERN void sipua_register_config_init(sipua_register_config *cfg);
  *   REGISTERED after each 2xx (the first and every refresh): expires is
  *     the granted expiry (our Contact's expires parameter in the 2xx, else
  *     its Expires header, else what we asked), contacts every binding the
- *     registrar listed. The refresh goes at the granted expiry minus 30 s
+ *     registrar listed; outbound 1 when reg_id was asked and the 2xx has
+ *     Require: outbound, flow_timer its Flow-Timer; pub_gruu and temp_gruu
+ *     the GRUUs of our binding (our Contact, or the binding with our
+ *     +sip.instance), unquoted, when gruu was asked and granted. The
+ *     refresh goes at the granted expiry minus 30 s
  *     (half of it when under 60 s), with the cached credentials (nc + 1);
  *     over a stream transport, one to two seconds after the connection
  *     the binding was made over closes.

@@ -157,6 +157,11 @@ typedef struct sipua_ua_event {
     size_t ncontacts;
     int cause;           /* REGISTRATION_FAILED, UNREGISTERED: a sipua_cause (sipua/session.h) */
     sipua_time retry_at; /* REGISTRATION_FAILED: when the next attempt goes; 0: none */
+    /* REGISTERED (sipua/register.h): RFC 5626 outbound in use (1), the
+     * Flow-Timer, seconds (0: none), and RFC 5627's GRUUs ({NULL,0}: none) */
+    int outbound;
+    uint32_t flow_timer;
+    sipua_str pub_gruu, temp_gruu;
 } sipua_ua_event;
 
 /* ------------------------------------------------------------------ */

@@ -11,6 +11,10 @@
 #include "session/session.h"
 #include "sipua/sdp.h"
 
+/* room for our Contact header value: a registration's (a GRUU of up to
+ * 255 octets, or its Contact with ;ob) or ours */
+#define SIPUA__CONTACT_MAX 384
+
 typedef enum sipua__session_state {
     ST_CALLING = 1, /* client: INVITE sent, no provisional yet */
     ST_PROCEEDING,  /* client: a provisional received; server: INVITE received */
@@ -75,6 +79,9 @@ struct sipua_session {
     /* client: the INVITE's preloaded Route header line (an outbound proxy,
      * which peer is), NULL: none. The calls made for a REFER take it. */
     char *proxy_route;
+    /* our Contact from a registration of our AOR (host->reg_contact), as
+     * "<uri>"; NULL: ours, built per message */
+    char *reg_contact;
     sipua__txn *invite_txn;
     sipua__sreq *invite_req;
     sipua__dialog *dialog;

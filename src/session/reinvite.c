@@ -202,7 +202,7 @@ static int reply(sipua_session *s, sipua__txn *st, const sipua_msg *req, int cod
                                src ? src->port : 0) != 0)
         return SIPUA_ENOSPC;
     if (code >= 200 && code < 300) {
-        char contact[160];
+        char contact[SIPUA__CONTACT_MAX];
         sipua__session_contact(s, s->peer.transport, contact, sizeof contact);
         sipua_builder_header(&b, SIPUA_STR("Contact"), sipua__cstr(contact));
         sipua_builder_header(&b, SIPUA_STR("Allow"), SIPUA_STR(SIPUA__SESSION_ALLOW));

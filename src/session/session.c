@@ -252,6 +252,7 @@ void sipua_session_unref(sipua_session *s)
     sipua__session_free(s, s->invite_buf);
     sipua__session_free(s, s->ids_buf);
     sipua__session_free(s, s->proxy_route);
+    sipua__session_free(s, s->reg_contact);
     sipua__session_free(s, s->local_id);
     sipua__session_free(s, s->ok_buf);
     sipua__shared_caps_unref(s->caps);
@@ -500,9 +501,27 @@ static void put_text(char *out, size_t cap, size_t *n, const char *text)
     out[*n] = '\0';
 }
 
+/* Asks the UA for the Contact a registration of our AOR gives (RFC 5627
+ * GRUU, RFC 5626 ;ob) and keeps it; nothing when there is none. */
+static void take_reg_contact(sipua_session *s, sipua_str local, int anonymous, sipua_transport t)
+{
+    char c[SIPUA__CONTACT_MAX];
+    if (!s->host.reg_contact || !s->host.reg_contact(s->host.ctx, local, anonymous, t, c, sizeof c))
+        return;
+    size_t n = strlen(c) + 1;
+    if ((s->reg_contact = sipua__session_alloc(s, n)) != NULL)
+        memcpy(s->reg_contact, c, n);
+}
+
 /* Our Contact: built without snprintf, for it goes in every 2xx. */
 static void contact_for(const sipua_session *s, sipua_transport t, char *out, size_t cap)
 {
+    if (s->reg_contact && cap) {
+        size_t n = 0;
+        out[0] = '\0';
+        put_text(out, cap, &n, s->reg_contact);
+        return;
+    }
     const sipua_endpoint *me = s->host.identity(s->host.ctx, t);
     if (!me)
         me = s->host.identity(s->host.ctx, SIPUA_TRANSPORT_UDP);
@@ -557,7 +576,7 @@ int sipua__session_send_in_dialog_named(sipua_session *s, sipua_method method,
     sipua__dialog_request_init(&r);
     r.method = method;
     r.method_name = method_name;
-    char via[128], branch[40], contact[160];
+    char via[128], branch[40], contact[SIPUA__CONTACT_MAX];
     sipua_str nh;
     /* the next hop first: the Via names its transport */
     sipua_endpoint to = s->peer;
@@ -701,7 +720,7 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
         return SIPUA_EINVAL;
     }
 
-    char branch[40], callid[40], line[512], contact[160], via[128];
+    char branch[40], callid[40], line[512], contact[SIPUA__CONTACT_MAX], via[128];
     int br = sipua__txn_make_branch(host->txn, branch, sizeof branch);
     if (br < 0) {
         sipua_session_unref(s);
@@ -709,6 +728,7 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
     }
     random_hex(s, callid, 16);
     via_for(s, next_hop, via, sizeof via);
+    take_reg_contact(s, opts->from, opts->anonymous, next_hop->transport);
     contact_for(s, next_hop->transport, contact, sizeof contact);
     char buf[8192];
     sipua_builder b;
@@ -1230,7 +1250,7 @@ int sipua__session_build_invite_response(sipua_session *s, int code, const char 
         const sipua_hdr *h;
         for (; (h = sipua_msg_find(s->invite, SIPUA_HDR_RECORD_ROUTE, &at)) != NULL; at++)
             sipua_builder_header(&b, SIPUA_STR("Record-Route"), h->value);
-        char contact[160];
+        char contact[SIPUA__CONTACT_MAX];
         contact_for(s, s->peer.transport, contact, sizeof contact);
         sipua_builder_header(&b, SIPUA_STR("Contact"), sipua__cstr(contact));
         sipua_builder_header(&b, SIPUA_STR("Allow"), SIPUA_STR(SIPUA__SESSION_ALLOW));
@@ -1331,6 +1351,7 @@ sipua_session *sipua__session_incoming(const sipua__session_host *host, uint64_t
         sipua_session_unref(s);
         return NULL;
     }
+    take_reg_contact(s, s->local_text, 0, from->transport);
     sipua__txn_set_user(st, sipua_session_ref(s)); /* the transaction's reference */
     s->peer_100rel = sipua_msg_has_option(s->invite, SIPUA_HDR_SUPPORTED, "100rel") ||
                      sipua_msg_has_option(s->invite, SIPUA_HDR_REQUIRE, "100rel");

@@ -80,6 +80,11 @@ typedef struct sipua__session_host {
     /* a session the UA tracks ended its protocol work: the UA drops its
      * reference */
     void (*finished)(void *ctx, sipua_session *s);
+    /* the Contact a registration gives the sessions of the AOR `local`
+     * (a GRUU, or our Contact with ;ob): writes "<uri>" to out and returns
+     * 1; 0: ours as usual. NULL: none. */
+    int (*reg_contact)(void *ctx, sipua_str local, int anonymous, sipua_transport t, char *out,
+                       size_t cap);
 } sipua__session_host;
 
 /* sipua_invite() behind the public call. */

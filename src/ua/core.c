@@ -779,6 +779,32 @@ static void host_emit(void *ctx, sipua_ua_event *ev)
     emit(ctx, ev);
 }
 
+/* RFC 5626 4.4.1 on a registration's flow: the connection to peer is
+ * pinged every interval (the shorter of it and the UA's own keepalive);
+ * interval 0 gives it back the UA's own. */
+static void host_flow_keepalive(void *ctx, const sipua_endpoint *peer, sipua_time interval)
+{
+    sipua_ua *ua = ctx;
+    sipua__conn_key key;
+    if (peer->transport == SIPUA_TRANSPORT_UDP || key_of(peer, &key) != 0)
+        return;
+    uint32_t id = peer->conn <= UINT32_MAX ? (uint32_t)peer->conn : 0;
+    if (!id || !sipua__conn_key_of(ua->conns, id))
+        id = sipua__conn_find_remote(ua->conns, key.transport, &key.remote);
+    if (!id)
+        return;
+    if (ua->cfg.keepalive > 0 && (interval == 0 || ua->cfg.keepalive < interval))
+        interval = ua->cfg.keepalive;
+    sipua__conn_set_keepalive(ua->conns, id, interval, ua->now);
+}
+
+static int host_reg_contact(void *ctx, sipua_str local, int anonymous, sipua_transport t, char *out,
+                            size_t cap)
+{
+    sipua_ua *ua = ctx;
+    return sipua__regs_session_contact(ua->regs, local, anonymous, t, out, cap);
+}
+
 sipua__regs *sipua__ua_regs(sipua_ua *ua, sipua_time now)
 {
     if (!ua)
@@ -904,7 +930,8 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
         .send = host_send,
         .random = host_random,
         .identity = host_identity,
-        .finished = host_finished};
+        .finished = host_finished,
+        .reg_contact = host_reg_contact};
     ua->regs = sipua__regs_new(&(sipua__reg_host){.ctx = ua,
                                                   .txn = ua->txn,
                                                   .timers = &ua->timers,
@@ -913,7 +940,8 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
                                                   .user_agent = ua->user_agent,
                                                   .random = host_random,
                                                   .identity = host_identity,
-                                                  .emit = host_emit});
+                                                  .emit = host_emit,
+                                                  .flow_keepalive = host_flow_keepalive});
     if (!ua->tx || !ua->rx || !ua->check || !ua->txn || !ua->conns || !ua->dialogs || !ua->sdp ||
         !ua->regs) {
         sipua_ua_free(ua);

@@ -19,6 +19,9 @@ typedef struct sipua__reg_host {
     const sipua_endpoint *(*identity)(void *ctx, sipua_transport t);
     /* hands an event to the application */
     void (*emit)(void *ctx, sipua_ua_event *ev);
+    /* RFC 5626 4.4.1: keep-alives every interval on the stream connection
+     * to peer (0: back to the UA's own setting) */
+    void (*flow_keepalive)(void *ctx, const sipua_endpoint *peer, sipua_time interval);
 } sipua__reg_host;
 
 typedef struct sipua__regs sipua__regs;
@@ -47,5 +50,14 @@ void sipua__regs_transport_failed(sipua__regs *rs, const sipua_endpoint *to, int
 /* A stream connection to `peer` closed: registrations bound over it
  * register again soon over a new one. */
 void sipua__regs_connection_closed(sipua__regs *rs, const sipua_endpoint *peer);
+
+/* The Contact for a session of the AOR `local` (a name-addr or addr-spec:
+ * the From of our INVITE, the To of the peer's) over transport t, from a
+ * registration that holds a binding: "<pub-gruu>" (RFC 5627), "<temp-gruu>"
+ * when anonymous (any registration's), or the registration's Contact with
+ * ;ob (RFC 5626 4.3) over the transport of its flow. Writes it to
+ * out[0..cap) and returns 1; 0 when no registration has one. */
+int sipua__regs_session_contact(const sipua__regs *rs, sipua_str local, int anonymous,
+                                sipua_transport t, char *out, size_t cap);
 
 #endif

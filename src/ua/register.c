@@ -4,6 +4,7 @@
  * (refresh, retry, or an event to give outside the call that asked). */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "session/session.h"
 #include "sipua/auth.h"
@@ -16,6 +17,7 @@
 #define MAX_CHALLENGES 5 /* challenges answered in a row before giving up */
 #define MAX_423        3 /* 423s answered in a row */
 #define REQUEST_MAX    8192
+#define GRUU_MAX       256 /* a longer GRUU is not used */
 
 typedef struct realm_cred {
     int proxy;    /* Proxy-Authenticate (407), else WWW-Authenticate (401) */
@@ -44,6 +46,10 @@ struct sipua__reg {
     char *strings; /* one block: every string below points into it */
     size_t strings_len;
     const char *aor, *display, *registrar, *proxy, *user, *password;
+    const char *instance; /* RFC 5626 instance id, or NULL */
+    uint32_t reg_id;      /* RFC 5626 reg-id, 0: outbound not asked */
+    int gruu;             /* RFC 5627 GRUUs asked */
+    int outbound;         /* the last 2xx had Require: outbound: our flow is kept */
     sipua_endpoint to;
     char contact[SIPUA_HOST_MAX + 300]; /* our Contact URI */
     char call_id[80];
@@ -69,6 +75,7 @@ struct sipua__reg {
     sipua_str contacts[MAX_CONTACTS];
     size_t ncontacts;
     char contacts_space[CONTACTS_SPACE];
+    char pub_gruu[GRUU_MAX], temp_gruu[GRUU_MAX]; /* as granted, unquoted; "" none */
 };
 
 /* ------------------------------------------------------------------ */
@@ -78,6 +85,8 @@ static sipua_str cstr(const char *s)
 {
     return (sipua_str){s, s ? strlen(s) : 0};
 }
+
+static int is_sip_uri(const char *s, int need_user, sipua_uri *u);
 
 static void random_hex(const sipua__regs *rs, char *out, size_t n)
 {
@@ -227,7 +236,7 @@ static void name_addr(sipua_builder *b, const char *display, const char *uri)
 static int build(sipua__reg *r, const sipua_endpoint *me, const char *branch, uint32_t expires,
                  char *buf, size_t cap)
 {
-    char line[512];
+    char line[768];
     const char *v6 = strchr(me->host, ':');
     int n = snprintf(line, sizeof line, v6 ? "SIP/2.0/%s [%s]" : "SIP/2.0/%s %s",
                      sipua_transport_name(r->to.transport), me->host);
@@ -258,8 +267,20 @@ static int build(sipua__reg *r, const sipua_endpoint *me, const char *branch, ui
     sipua_builder_header(&b, SIPUA_STR("Call-ID"), cstr(r->call_id));
     snprintf(line, sizeof line, "%u REGISTER", (unsigned)r->cseq);
     sipua_builder_header(&b, SIPUA_STR("CSeq"), cstr(line));
-    snprintf(line, sizeof line, "<%s>", r->contact);
+    n = snprintf(line, sizeof line, "<%s>", r->contact);
+    if (r->instance && n > 0 && (size_t)n < sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n, ";+sip.instance=\"<%s>\"", r->instance);
+    if (r->reg_id && n > 0 && (size_t)n < sizeof line)
+        snprintf(line + n, sizeof line - (size_t)n, ";reg-id=%u", (unsigned)r->reg_id);
     sipua_builder_header(&b, SIPUA_STR("Contact"), cstr(line));
+    if (r->reg_id || r->gruu) {
+        /* RFC 5626 4.2.1 (outbound, and path for the edge proxy's Path),
+         * RFC 5627 4.1 */
+        sipua_builder_header(&b, SIPUA_STR("Supported"),
+                             r->reg_id && r->gruu ? SIPUA_STR("outbound, path, gruu")
+                             : r->reg_id          ? SIPUA_STR("outbound, path")
+                                                  : SIPUA_STR("gruu"));
+    }
     sipua_builder_header_u64(&b, SIPUA_STR("Expires"), expires);
     add_credentials(r, &b);
     sipua_builder_header(&b, SIPUA_STR("User-Agent"), cstr(r->set->host.user_agent));
@@ -332,6 +353,9 @@ static sipua_ua_event outcome(sipua_ua_event_type type, const sipua_msg *m, int 
 
 static void finish_unregister(sipua__reg *r, const sipua_msg *m, int status, int error, int cause)
 {
+    if (r->outbound && r->set->host.flow_keepalive)
+        r->set->host.flow_keepalive(r->set->host.ctx, &r->to, 0);
+    r->outbound = 0;
     sipua_ua_event ev = outcome(SIPUA_UA_EV_UNREGISTERED, m, status, error, cause);
     r->ended = 1;
     emit(r, &ev); /* frees it */
@@ -406,6 +430,65 @@ static long expires_param(sipua_str params)
     return sipua_param_find(params, "expires", &v) ? delta_seconds(v) : -1;
 }
 
+/* A parameter's value without its quotes and escapes, into out[0..cap);
+ * "" when absent, empty or too long. */
+static void param_text(sipua_str params, const char *name, char *out, size_t cap)
+{
+    sipua_str v;
+    out[0] = 0;
+    if (!sipua_param_find(params, name, &v) || !v.p || !v.len)
+        return;
+    size_t n = 0;
+    size_t i = 0, end = v.len;
+    if (v.p[0] == '"') {
+        if (v.len < 2 || v.p[v.len - 1] != '"')
+            return;
+        i = 1;
+        end = v.len - 1;
+    }
+    for (; i < end; i++) {
+        char c = v.p[i];
+        if (c == '\\' && i + 1 < end)
+            c = v.p[++i];
+        if ((unsigned char)c < 0x20 || n + 1 >= cap) {
+            out[0] = 0;
+            return;
+        }
+        out[n++] = c;
+    }
+    out[n] = 0;
+}
+
+/* A GRUU parameter (RFC 5627 6.1: a SIP or SIPS URI in a quoted string)
+ * into out, "" when absent or not one: it becomes a Contact as it is. */
+static void gruu_param(sipua_str params, const char *name, char *out, size_t cap)
+{
+    param_text(params, name, out, cap);
+    sipua_uri u;
+    if (out[0] && (strpbrk(out, "\"<> \t\\") || !is_sip_uri(out, 0, &u)))
+        out[0] = 0;
+}
+
+/* 1 when a binding of the 2xx is ours: our Contact URI, or (RFC 5626 6,
+ * RFC 5627: a registrar may list it otherwise) our instance and reg-id. */
+static int binding_is_ours(const sipua__reg *r, const sipua_nameaddr *na, const sipua_uri *ours)
+{
+    if (ours && sipua_uri_equal(&na->uri, ours) == 1)
+        return 1;
+    if (!r->instance)
+        return 0;
+    char inst[160];
+    param_text(na->params, "+sip.instance", inst, sizeof inst);
+    size_t il = strlen(inst), ol = strlen(r->instance);
+    if (il != ol + 2 || inst[0] != '<' || inst[il - 1] != '>' ||
+        strncasecmp(inst + 1, r->instance, ol) != 0)
+        return 0;
+    sipua_str rid;
+    if (!r->reg_id)
+        return !sipua_param_find(na->params, "reg-id", &rid);
+    return sipua_param_find(na->params, "reg-id", &rid) && delta_seconds(rid) == (long)r->reg_id;
+}
+
 static void registered(sipua__reg *r, const sipua_msg *m)
 {
     r->failures = 0;
@@ -415,14 +498,22 @@ static void registered(sipua__reg *r, const sipua_msg *m)
     long granted = -1;
     size_t used = 0;
     r->ncontacts = 0;
+    r->pub_gruu[0] = r->temp_gruu[0] = 0;
+    int found = 0;
     uint64_t it = 0;
     sipua_str v;
     while (sipua_msg_next_value(m, SIPUA_HDR_CONTACT, &it, &v)) {
         sipua_nameaddr na;
         if (sipua_nameaddr_parse(v, &na) != 0)
             continue;
-        if (have_ours && granted < 0 && sipua_uri_equal(&na.uri, &ours) == 1)
+        if (!found && binding_is_ours(r, &na, have_ours ? &ours : NULL)) {
+            found = 1;
             granted = expires_param(na.params);
+            if (r->gruu) {
+                gruu_param(na.params, "pub-gruu", r->pub_gruu, sizeof r->pub_gruu);
+                gruu_param(na.params, "temp-gruu", r->temp_gruu, sizeof r->temp_gruu);
+            }
+        }
         if (r->ncontacts < MAX_CONTACTS && used + v.len <= sizeof r->contacts_space) {
             memcpy(r->contacts_space + used, v.p, v.len);
             r->contacts[r->ncontacts++] = (sipua_str){r->contacts_space + used, v.len};
@@ -444,13 +535,31 @@ static void registered(sipua__reg *r, const sipua_msg *m)
         return;
     }
     r->bound = 1;
+    /* RFC 5626 4.2.1: the registrar keeps our flow when it requires
+     * outbound; 4.4.1: we keep it up, at the pace of its Flow-Timer */
+    long flow_timer = -1;
+    const sipua_hdr *ft = sipua_msg_find_name(m, "Flow-Timer");
+    if (ft)
+        flow_timer = delta_seconds(ft->value);
+    r->outbound = r->reg_id && sipua_msg_has_option(m, SIPUA_HDR_REQUIRE, "outbound");
+    if (r->outbound && r->set->host.flow_keepalive)
+        r->set->host.flow_keepalive(r->set->host.ctx, &r->to,
+                                    (sipua_time)(flow_timer > 0 ? flow_timer : 120) * 1000000);
     sipua_ua_event ev = {.type = SIPUA_UA_EV_REGISTERED,
                          .status = sipua_msg_status(m),
                          .reason = sipua_msg_reason(m),
                          .msg = m,
                          .expires = (uint32_t)granted,
                          .contacts = r->contacts,
-                         .ncontacts = r->ncontacts};
+                         .ncontacts = r->ncontacts,
+                         .outbound = r->outbound,
+                         .flow_timer = flow_timer > 0 ? (uint32_t)flow_timer : 0,
+                         .pub_gruu = {r->pub_gruu, strlen(r->pub_gruu)},
+                         .temp_gruu = {r->temp_gruu, strlen(r->temp_gruu)}};
+    if (!ev.pub_gruu.len)
+        ev.pub_gruu.p = NULL;
+    if (!ev.temp_gruu.len)
+        ev.temp_gruu.p = NULL;
     emit(r, &ev);
 }
 
@@ -617,9 +726,44 @@ void sipua__regs_connection_closed(sipua__regs *rs, const sipua_endpoint *peer)
         uint8_t b;
         rs->host.random(rs->host.ctx, &b, 1);
         sipua_time at = *rs->host.now + 1000000 + (sipua_time)b * 4000;
+        if (r->outbound) /* RFC 5626 4.5: a failed flow is replaced at once */
+            at = *rs->host.now + (sipua_time)b * 1000;
         if (at < r->timer.deadline)
             arm(r, T_SEND, at);
     }
+}
+
+int sipua__regs_session_contact(const sipua__regs *rs, sipua_str local, int anonymous,
+                                sipua_transport t, char *out, size_t cap)
+{
+    if (!rs || !rs->list || !cap)
+        return 0;
+    sipua_nameaddr na;
+    if (!anonymous && (!local.len || sipua_nameaddr_parse(local, &na) != 0))
+        return 0;
+    for (const sipua__reg *r = rs->list; r; r = r->next) {
+        if (!r->bound || r->ended || r->doomed || r->unregistering)
+            continue;
+        const char *uri = NULL, *ob = "";
+        if (anonymous) {
+            uri = r->temp_gruu[0] ? r->temp_gruu : NULL;
+        } else {
+            sipua_uri aor;
+            if (sipua_uri_parse(cstr(r->aor), &aor) != 0 || sipua_uri_equal(&aor, &na.uri) != 1)
+                continue;
+            if (r->pub_gruu[0])
+                uri = r->pub_gruu;
+            else if (r->outbound && r->to.transport == t) {
+                uri = r->contact;
+                ob = ";ob";
+            }
+        }
+        if (!uri)
+            continue;
+        int n = snprintf(out, cap, "<%s%s>", uri, ob);
+        return n > 0 && (size_t)n < cap;
+    }
+    return 0;
 }
 
 static void on_timer(sipua__timer *t, sipua_time now, void *user)
@@ -678,6 +822,20 @@ static int is_sip_uri(const char *s, int need_user, sipua_uri *u)
            (!need_user || u->user.len > 0);
 }
 
+/* An instance id (RFC 5626 4.1): a URN, "urn:" NID ":" NSS, that goes
+ * between <> in a quoted string: printable, without '"', '<', '>' or '\\',
+ * at most 128 characters. */
+static int instance_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 6 || n > 128 || strncasecmp(s, "urn:", 4) != 0 || !strchr(s + 4, ':') || s[4] == ':')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || strchr("\"<>\\", s[i]))
+            return 0;
+    return 1;
+}
+
 /* The registrar by default: the AOR's scheme, host and port. */
 static size_t default_registrar(const sipua_uri *aor, char *out, size_t cap)
 {
@@ -718,18 +876,19 @@ static int keep_strings(sipua__reg *r, const sipua_register_config *cfg, const s
         user[n] = 0;
         auth_user = user;
     }
-    const char *parts[6] = {cfg->aor,  cfg->display_name, registrar, cfg->outbound_proxy,
-                            auth_user, cfg->password};
+    const char *parts[7] = {cfg->aor,  cfg->display_name, registrar,       cfg->outbound_proxy,
+                            auth_user, cfg->password,     cfg->instance_id};
     size_t total = 0;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         total += parts[i] ? strlen(parts[i]) + 1 : 0;
     r->strings = a->alloc(total ? total : 1, a->user);
     if (!r->strings)
         return SIPUA_ENOMEM;
     r->strings_len = total;
-    const char **dst[6] = {&r->aor, &r->display, &r->registrar, &r->proxy, &r->user, &r->password};
+    const char **dst[7] = {&r->aor,  &r->display,  &r->registrar, &r->proxy,
+                           &r->user, &r->password, &r->instance};
     size_t at = 0;
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 7; i++) {
         *dst[i] = NULL;
         if (!parts[i])
             continue;
@@ -752,7 +911,10 @@ int sipua_register(sipua_ua *ua, const sipua_register_config *cfg, const sipua_e
         cfg->retry_max < cfg->retry_base || !is_sip_uri(cfg->aor, 1, &aor) ||
         (cfg->registrar && !is_sip_uri(cfg->registrar, 0, &other)) ||
         (cfg->outbound_proxy && !is_sip_uri(cfg->outbound_proxy, 0, &other)) ||
-        has_ctl(cfg->display_name) || has_ctl(cfg->auth_user) || has_ctl(cfg->password))
+        has_ctl(cfg->display_name) || has_ctl(cfg->auth_user) || has_ctl(cfg->password) ||
+        (cfg->instance_id && !instance_ok(cfg->instance_id)) ||
+        ((cfg->reg_id || cfg->gruu) && !cfg->instance_id) || cfg->reg_id > 0x7fffffffu ||
+        (cfg->reg_id && next_hop->transport == SIPUA_TRANSPORT_UDP))
         return SIPUA_EINVAL;
     const sipua_endpoint *me = rs->host.identity(rs->host.ctx, next_hop->transport);
     if (!me)
@@ -768,6 +930,8 @@ int sipua_register(sipua_ua *ua, const sipua_register_config *cfg, const sipua_e
     r->expires = cfg->expires;
     r->retry_base = cfg->retry_base;
     r->retry_max = cfg->retry_max;
+    r->reg_id = cfg->reg_id;
+    r->gruu = cfg->gruu != 0;
     sipua__timer_init(&r->timer, on_timer, r);
     int e = keep_strings(r, cfg, &aor, a);
     if (!e)

@@ -20,6 +20,7 @@
 #include "simua.h"
 #include "sipua/auth.h"
 #include "sipua/register.h"
+#include "sipua/session.h"
 
 #define S       ((sipua_time)1000000)
 #define MAX_LOG 4096
@@ -972,26 +973,102 @@ static void answer_last(sipua_ua *ua, int code, const char *extra, sipua_time no
     sipua_msg_free(req);
 }
 
+/* ------------------------------------------------------------------ */
+/* RFC 5626 outbound and RFC 5627 GRUUs                                */
+
+static char g_last_out[8192]; /* the last request other than REGISTER */
+static int g_pings;           /* CRLFCRLF keep-alives sent */
+static uint64_t g_ping_conn;
+static struct {
+    int n, outbound;
+    uint32_t flow_timer;
+    char pub[256], temp[256];
+} g_reg;
+static int g_closes; /* CLOSE_CONNECTION asked */
+
+static int outbound_send(void *user, const sipua_endpoint *to, const char *bytes, size_t len)
+{
+    if (len == 4 && memcmp(bytes, "\r\n\r\n", 4) == 0) {
+        g_pings++;
+        g_ping_conn = to->conn;
+        return 0;
+    }
+    if (len >= 8 && memcmp(bytes, "REGISTER", 8) != 0 && len < sizeof g_last_out) {
+        memcpy(g_last_out, bytes, len);
+        g_last_out[len] = 0;
+        return 0;
+    }
+    return capture_send(user, to, bytes, len);
+}
+
+static void outbound_event(void *user, const sipua_ua_event *ev)
+{
+    count_event(user, ev);
+    if (ev->type == SIPUA_UA_EV_CLOSE_CONNECTION)
+        g_closes++;
+    if (ev->type != SIPUA_UA_EV_REGISTERED)
+        return;
+    g_reg.n++;
+    g_reg.outbound = ev->outbound;
+    g_reg.flow_timer = ev->flow_timer;
+    snprintf(g_reg.pub, sizeof g_reg.pub, "%.*s", (int)ev->pub_gruu.len,
+             ev->pub_gruu.p ? ev->pub_gruu.p : "");
+    snprintf(g_reg.temp, sizeof g_reg.temp, "%.*s", (int)ev->temp_gruu.len,
+             ev->temp_gruu.p ? ev->temp_gruu.p : "");
+}
+
+/* A UA with a TCP identity at 10.0.0.1, its requests and events caught. */
+static sipua_ua *tcp_ua(void)
+{
+    sipua_ua_config cfg;
+    sipua_ua_config_init(&cfg);
+    sipua_endpoint me;
+    sipua_endpoint_set(&me, SIPUA_TRANSPORT_TCP, "10.0.0.1", 0, 0);
+    sipua_ua_config_listen(&cfg, &me);
+    sipua_ua_callbacks cb = {.version = SIPUA_UA_CALLBACKS_VERSION,
+                             .send = outbound_send,
+                             .random = counter_random,
+                             .event = outbound_event};
+    sipua_ua *ua;
+    assert_int_equal(sipua_ua_new(&cfg, &cb, NULL, NULL, &ua), 0);
+    g_nreq = 0;
+    g_events = 0;
+    g_pings = 0;
+    g_closes = 0;
+    g_last_out[0] = 0;
+    memset(&g_reg, 0, sizeof g_reg);
+    return ua;
+}
+
+static void noop_session_cb(sipua_session *s, const sipua_session_event *ev, void *user)
+{
+    (void)s;
+    (void)ev;
+    (void)user;
+}
+
+/* The Contact header line of the last non-REGISTER request, "" if none. */
+static const char *last_contact(char *out, size_t cap)
+{
+    const char *c = strstr(g_last_out, "\r\nContact: ");
+    out[0] = 0;
+    if (c) {
+        c += 11;
+        size_t n = strcspn(c, "\r");
+        snprintf(out, cap, "%.*s", (int)n, c);
+    }
+    return out;
+}
+
 /* Over TCP, the connection the binding was made over closes: the
  * registration is made again over a new connection a second or two later,
  * with the cached credentials, not at the refresh nine minutes on. */
 static void test_5626_4_5_connection_closed_registers_again_over_a_new_one(void **state)
 {
     (void)state;
-    sipua_ua_config cfg;
-    sipua_ua_config_init(&cfg);
-    sipua_endpoint me, to;
-    sipua_endpoint_set(&me, SIPUA_TRANSPORT_TCP, "10.0.0.1", 0, 0);
+    sipua_ua *ua = tcp_ua();
+    sipua_endpoint to;
     sipua_endpoint_set(&to, SIPUA_TRANSPORT_TCP, "10.0.0.9", 5060, 0);
-    sipua_ua_config_listen(&cfg, &me);
-    sipua_ua_callbacks cb = {.version = SIPUA_UA_CALLBACKS_VERSION,
-                             .send = capture_send,
-                             .random = counter_random,
-                             .event = count_event};
-    sipua_ua *ua;
-    assert_int_equal(sipua_ua_new(&cfg, &cb, NULL, NULL, &ua), 0);
-    g_nreq = 0;
-    g_events = 0;
     sipua_register_config rc;
     sipua_register_config_init(&rc);
     rc.aor = "sip:alice@sim.example";
@@ -1032,6 +1109,246 @@ static void test_5626_4_5_connection_closed_registers_again_over_a_new_one(void 
     assert_int_equal(sipua_ua_connection_closed(ua, g_to.conn, now), 0);
     assert_int_equal(sipua_ua_advance(ua, now + 5 * S), 0);
     assert_int_equal(g_nreq, 4);
+    sipua_ua_free(ua);
+}
+
+#define INSTANCE "urn:uuid:00000000-0000-4000-8000-0000000000a1"
+
+/* RFC 5626 4.2.1, 4.4.1, 4.5 and RFC 5627 4.1, 5: the REGISTER names our
+ * instance and flow and says what we support; the 2xx's Require: outbound,
+ * Flow-Timer and GRUUs come in the REGISTERED event; the flow is pinged at
+ * 80-100 % of the Flow-Timer; a missing pong closes it and the binding is
+ * made again at once over a new connection; calls of the AOR carry the
+ * public GRUU as their Contact, anonymous ones the temporary GRUU. */
+static void test_5626_5627_outbound_flow_and_gruus(void **state)
+{
+    (void)state;
+    sipua_ua *ua = tcp_ua();
+    sipua_endpoint to;
+    sipua_endpoint_set(&to, SIPUA_TRANSPORT_TCP, "10.0.0.9", 5060, 0);
+    sipua_register_config rc;
+    sipua_register_config_init(&rc);
+    rc.aor = "sip:alice@sim.example";
+    rc.password = "secret";
+    rc.instance_id = INSTANCE;
+    rc.reg_id = 1;
+    rc.gruu = 1;
+    uint64_t id;
+    sipua_time now = 1000000;
+    assert_int_equal(sipua_register(ua, &rc, &to, now, &id), 0);
+    assert_int_equal(g_nreq, 1);
+    assert_non_null(strstr(g_req,
+                           "Contact: <sip:alice@10.0.0.1;transport=tcp>;+sip.instance=\"<" INSTANCE
+                           ">\";reg-id=1\r\n"));
+    assert_non_null(strstr(g_req, "Supported: outbound, path, gruu\r\n"));
+    uint64_t conn1 = g_to.conn;
+    /* the registrar lists our binding with GRUUs (a quoted-string value
+     * with an escape), another instance's binding first */
+    answer_last(
+        ua, 200,
+        "Require: outbound\r\nFlow-Timer: 10\r\n"
+        "Contact: <sip:bob@10.0.0.7;transport=tcp>;expires=300;+sip.instance=\"<urn:uuid:other>\""
+        ";reg-id=1;pub-gruu=\"sip:bob@sim.example;gr=urn:uuid:other\"\r\n"
+        "Contact: <sip:alice@10.0.0.1;transport=tcp>;expires=3600;+sip.instance=\"<" INSTANCE
+        ">\";reg-id=1;pub-gruu=\"sip:alice@sim.example;gr=" INSTANCE
+        "\";temp-gruu=\"sip:tgruu.7\\a@sim.example;gr\"\r\n",
+        now);
+    assert_int_equal(g_reg.n, 1);
+    assert_int_equal(g_reg.outbound, 1);
+    assert_int_equal(g_reg.flow_timer, 10);
+    assert_string_equal(g_reg.pub, "sip:alice@sim.example;gr=" INSTANCE);
+    assert_string_equal(g_reg.temp, "sip:tgruu.7a@sim.example;gr");
+    /* our binding's expiry was taken (3600), not the other one's */
+    sipua_time d = sipua_ua_next_deadline(ua);
+    assert_true(d > now && d <= now + 10 * S); /* the first ping comes first */
+    assert_true(d >= now + 8 * S);
+
+    /* a call from the AOR: the public GRUU is its Contact */
+    sipua_invite_opts io;
+    sipua_invite_opts_init(&io);
+    io.from = SIPUA_STR("\"Alice\" <sip:alice@sim.example>");
+    sipua_session *s1, *s2, *s3;
+    assert_int_equal(sipua_invite(ua, SIPUA_STR("sip:carol@sim.example"), &to, &io, noop_session_cb,
+                                  NULL, now, &s1),
+                     0);
+    char c[400];
+    assert_string_equal(last_contact(c, sizeof c), "<sip:alice@sim.example;gr=" INSTANCE ">");
+    /* an anonymous call: the temporary one */
+    sipua_invite_opts_init(&io);
+    io.anonymous = 1;
+    assert_int_equal(sipua_invite(ua, SIPUA_STR("sip:carol@sim.example"), &to, &io, noop_session_cb,
+                                  NULL, now, &s2),
+                     0);
+    assert_string_equal(last_contact(c, sizeof c), "<sip:tgruu.7a@sim.example;gr>");
+    /* another identity: our own Contact as ever */
+    sipua_invite_opts_init(&io);
+    io.from = SIPUA_STR("<sip:mallory@sim.example>");
+    assert_int_equal(sipua_invite(ua, SIPUA_STR("sip:carol@sim.example"), &to, &io, noop_session_cb,
+                                  NULL, now, &s3),
+                     0);
+    assert_null(strstr(last_contact(c, sizeof c), "gr"));
+    sipua_session_unref(s1);
+    sipua_session_unref(s2);
+    sipua_session_unref(s3);
+
+    /* the flow's keep-alives: one ping within 8-10 s, on the flow */
+    sipua_time t = now;
+    while (g_pings == 0 && t < now + 11 * S) {
+        t += S / 10;
+        assert_int_equal(sipua_ua_advance(ua, t), 0);
+    }
+    assert_int_equal(g_pings, 1);
+    assert_true(t >= now + 8 * S && t <= now + 10 * S + S / 10);
+    assert_int_equal(g_ping_conn, conn1);
+    /* a pong: the flow stays, the next ping follows */
+    assert_int_equal(sipua_ua_recv(ua, &g_to, "\r\n", 2, t), 0);
+    sipua_time t2 = t;
+    while (g_pings == 1 && t2 < t + 11 * S) {
+        t2 += S / 10;
+        assert_int_equal(sipua_ua_advance(ua, t2), 0);
+    }
+    assert_int_equal(g_pings, 2);
+    assert_int_equal(g_closes, 0);
+    /* no pong for 10 s: the flow has failed, the UA closes it and
+     * registers again at once over a new connection (RFC 5626 4.5) */
+    int before = g_nreq;
+    sipua_time t3 = t2;
+    while (g_closes == 0 && t3 < t2 + 11 * S) {
+        t3 += S / 10;
+        assert_int_equal(sipua_ua_advance(ua, t3), 0);
+    }
+    assert_int_equal(g_closes, 1);
+    assert_true(t3 >= t2 + 10 * S);
+    assert_int_equal(sipua_ua_connection_closed(ua, conn1, t3), 0);
+    assert_int_equal(sipua_ua_advance(ua, t3 + S / 4), 0);
+    assert_int_equal(g_nreq, before + 1);
+    assert_true(g_to.conn != 0 && g_to.conn != conn1);
+    assert_non_null(strstr(g_req, "reg-id=1"));
+    /* a GRUU that is not a SIP URI, or could not go in a Contact as it
+     * is, is not taken */
+    answer_last(ua, 200,
+                "Require: outbound\r\nContact: <sip:alice@10.0.0.1;transport=tcp>;expires=600;"
+                "pub-gruu=\"http://x\";temp-gruu=\"sip:a b@x\"\r\n",
+                t3);
+    assert_int_equal(g_reg.n, 2);
+    assert_string_equal(g_reg.pub, "");
+    assert_string_equal(g_reg.temp, "");
+    sipua_ua_free(ua);
+}
+
+/* A registrar without outbound (no Require: outbound in the 2xx): no
+ * keep-alives of ours, no ;ob; with outbound but no GRUU, the calls of
+ * the AOR carry our Contact with ;ob (RFC 5626 4.3). */
+static void test_5626_4_2_1_registrar_without_outbound_and_ob_contact(void **state)
+{
+    (void)state;
+    sipua_ua *ua = tcp_ua();
+    sipua_endpoint to;
+    sipua_endpoint_set(&to, SIPUA_TRANSPORT_TCP, "10.0.0.9", 5060, 0);
+    sipua_register_config rc;
+    sipua_register_config_init(&rc);
+    rc.aor = "sip:alice@sim.example";
+    rc.instance_id = INSTANCE;
+    rc.reg_id = 1;
+    uint64_t id;
+    sipua_time now = 1000000;
+    assert_int_equal(sipua_register(ua, &rc, &to, now, &id), 0);
+    assert_non_null(strstr(g_req, "Supported: outbound, path\r\n"));
+    answer_last(ua, 200, "Contact: <sip:alice@10.0.0.1;transport=tcp>;expires=600\r\n", now);
+    assert_int_equal(g_reg.n, 1);
+    assert_int_equal(g_reg.outbound, 0);
+    assert_string_equal(g_reg.pub, "");
+    for (int i = 0; i < 200; i++)
+        assert_int_equal(sipua_ua_advance(ua, now + i * S), 0);
+    assert_int_equal(g_pings, 0);
+    sipua_invite_opts io;
+    sipua_invite_opts_init(&io);
+    io.from = SIPUA_STR("<sip:alice@sim.example>");
+    sipua_session *s;
+    now += 200 * S;
+    assert_int_equal(sipua_invite(ua, SIPUA_STR("sip:carol@sim.example"), &to, &io, noop_session_cb,
+                                  NULL, now, &s),
+                     0);
+    char c[400];
+    assert_null(strstr(last_contact(c, sizeof c), ";ob"));
+    sipua_session_unref(s);
+    /* now it does (a refresh brings Require: outbound) */
+    assert_int_equal(sipua_unregister(ua, id, now), 0);
+    answer_last(ua, 200, "", now);
+    rc.reg_id = 1;
+    assert_int_equal(sipua_register(ua, &rc, &to, now, &id), 0);
+    answer_last(ua, 200,
+                "Require: outbound\r\nContact: <sip:alice@10.0.0.1;transport=tcp>;expires=600;"
+                "+sip.instance=\"<" INSTANCE ">\";reg-id=1\r\n",
+                now);
+    assert_int_equal(g_reg.outbound, 1);
+    assert_int_equal(g_reg.flow_timer, 0);
+    /* no Flow-Timer: pings at 96-120 s */
+    int pings = g_pings;
+    sipua_time t = now;
+    while (g_pings == pings && t < now + 121 * S) {
+        t += S;
+        assert_int_equal(sipua_ua_advance(ua, t), 0);
+    }
+    assert_int_equal(g_pings, pings + 1);
+    assert_true(t >= now + 96 * S && t <= now + 121 * S);
+    assert_int_equal(sipua_invite(ua, SIPUA_STR("sip:carol@sim.example"), &to, &io, noop_session_cb,
+                                  NULL, t, &s),
+                     0);
+    assert_string_equal(last_contact(c, sizeof c), "<sip:alice@10.0.0.1;transport=tcp;ob>");
+    sipua_session_unref(s);
+    sipua_ua_free(ua);
+}
+
+/* What sipua_register() refuses: outbound over UDP (no STUN), outbound or
+ * GRUUs without an instance id, an instance id that is not a URN or
+ * cannot go in a quoted string, a reg-id above 2^31 - 1. */
+static void test_5626_bad_outbound_arguments(void **state)
+{
+    (void)state;
+    sipua_ua *ua = tcp_ua();
+    sipua_ua_config cfg;
+    (void)cfg;
+    sipua_endpoint tcp;
+    sipua_endpoint_set(&tcp, SIPUA_TRANSPORT_TCP, "10.0.0.9", 5060, 0);
+    sipua_register_config rc;
+    uint64_t id;
+    sipua_register_config_init(&rc);
+    rc.aor = "sip:alice@sim.example";
+    rc.reg_id = 1;
+    assert_int_equal(sipua_register(ua, &rc, &tcp, 1, &id), SIPUA_EINVAL);
+    rc.reg_id = 0;
+    rc.gruu = 1;
+    assert_int_equal(sipua_register(ua, &rc, &tcp, 1, &id), SIPUA_EINVAL);
+    const char *bad[] = {"uuid:1234",    "urn:",         "urn::x",       "urn:uuid:a\"b",
+                         "urn:uuid:<x>", "urn:uuid:a b", "urn:uuid:a\\b"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rc.instance_id = bad[i];
+        assert_int_equal(sipua_register(ua, &rc, &tcp, 1, &id), SIPUA_EINVAL);
+    }
+    rc.instance_id = INSTANCE;
+    rc.reg_id = 0x80000000u;
+    assert_int_equal(sipua_register(ua, &rc, &tcp, 1, &id), SIPUA_EINVAL);
+    assert_int_equal(g_nreq, 0);
+    sipua_ua_free(ua);
+
+    /* over UDP: refused with reg-id, taken with GRUUs alone */
+    sipua_ua_config_init(&cfg);
+    sipua_endpoint me, udp;
+    sipua_endpoint_set(&me, SIPUA_TRANSPORT_UDP, "10.0.0.1", 5060, 0);
+    sipua_endpoint_set(&udp, SIPUA_TRANSPORT_UDP, "10.0.0.9", 5060, 0);
+    sipua_ua_config_listen(&cfg, &me);
+    sipua_ua_callbacks cb = {.version = SIPUA_UA_CALLBACKS_VERSION,
+                             .send = outbound_send,
+                             .random = counter_random,
+                             .event = outbound_event};
+    assert_int_equal(sipua_ua_new(&cfg, &cb, NULL, NULL, &ua), 0);
+    rc.reg_id = 1;
+    assert_int_equal(sipua_register(ua, &rc, &udp, 1, &id), SIPUA_EINVAL);
+    rc.reg_id = 0;
+    assert_int_equal(sipua_register(ua, &rc, &udp, 1, &id), 0);
+    assert_non_null(strstr(g_req, "Supported: gruu\r\n"));
+    assert_null(strstr(g_req, "reg-id"));
     sipua_ua_free(ua);
 }
 
@@ -1114,6 +1431,9 @@ int main(void)
         cmocka_unit_test(test_two_registrations_in_one_ua_keep_apart),
         cmocka_unit_test(test_allocation_failures_leave_nothing_behind),
         cmocka_unit_test(test_5626_4_5_connection_closed_registers_again_over_a_new_one),
+        cmocka_unit_test(test_5626_5627_outbound_flow_and_gruus),
+        cmocka_unit_test(test_5626_4_2_1_registrar_without_outbound_and_ob_contact),
+        cmocka_unit_test(test_5626_bad_outbound_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
