@@ -26,6 +26,8 @@ static void answer_usage(FILE *out)
           "                    [--user NAME] [--password PW] [--registrar URI]\n"
           "                    [--proxy URI] [--expires S] [--user-agent TEXT]\n"
           "                    [--outbound] [--gruu] [--instance-id URN]\n"
+          "                    [--100rel supported|required|no] [--session-timer yes|no]\n"
+          "                    [--session-expires S] [--min-se S] [--t1 MS] [--t2 MS] [--t4 MS]\n"
           "                    [--json] [--quiet] [--ladder]\n"
           "\n"
           "Answers incoming calls and prints their events as they come. With an\n"
@@ -83,7 +85,8 @@ static void answer_usage(FILE *out)
           "  --gruu            ask for GRUUs (RFC 5627): the public one becomes our\n"
           "                    Contact in calls to the AOR\n"
           "  --instance-id URN this instance's +sip.instance (default with --outbound\n"
-          "                    or --gruu: a UUID kept in ~/.config/sipua/instance-id)\n"
+          "                    or --gruu: a UUID kept in "
+          "~/.config/sipua/instance-id)\n" APP_UA_FLAGS_HELP
           "  --json            one JSON object per event on stdout\n"
           "  --quiet           print only the listening addresses and the summary\n"
           "  --ladder          print each call's SIP messages as a ladder when it ends\n"
@@ -839,6 +842,7 @@ int cmd_answer(int argc, char **argv)
     cfg.trace = o.ladder ? on_trace : NULL;
     if (acct.user_agent)
         cfg.ua.user_agent = acct.user_agent;
+    app_config_ua(&acct, &cfg.ua);
     if (sipua_io_new(&cfg, on_ua_event, &r, &r.io) != 0) {
         fprintf(stderr, "sipua answer: cannot start: TLS setup failed\n");
         app_config_free(&acct);

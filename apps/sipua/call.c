@@ -21,6 +21,8 @@ static void call_usage(FILE *out)
           "                  [--transport udp|tcp|tls|ws|wss] [--ca FILE] [--insecure]\n"
           "                  [--config FILE] [--aor URI] [--display-name NAME]\n"
           "                  [--user NAME] [--password PW] [--proxy URI]\n"
+          "                  [--100rel supported|required|no] [--session-timer yes|no]\n"
+          "                  [--session-expires S] [--min-se S] [--t1 MS] [--t2 MS] [--t4 MS]\n"
           "                  [--json] [--ladder]\n"
           "\n"
           "Calls TARGET (a sip: or sips: URI) and prints the call's events as they come.\n"
@@ -56,8 +58,8 @@ static void call_usage(FILE *out)
           "  --user NAME, --password PW  Digest credentials for 401/407 challenges\n"
           "                    (user default: the AOR's user; SIPUA_PASSWORD in the\n"
           "                    environment keeps the password off the command line)\n"
-          "  --proxy URI       send the INVITE through this outbound proxy (Route, ;lr)\n"
-          "  --insecure        do not verify the server's certificate\n"
+          "  --proxy URI       send the INVITE through this outbound proxy (Route, "
+          ";lr)\n" APP_UA_FLAGS_HELP "  --insecure        do not verify the server's certificate\n"
           "  --json            one JSON object per event on stdout\n"
           "  --ladder          print the SIP messages of the call as a ladder at the end\n"
           "\n"
@@ -547,6 +549,7 @@ int cmd_call(int argc, char **argv)
     cfg.accepted = on_accepted;
     if (acct.user_agent)
         cfg.ua.user_agent = acct.user_agent;
+    app_config_ua(&acct, &cfg.ua);
     if (sipua_io_new(&cfg, NULL, &r, &r.io) != 0) {
         fprintf(stderr, "sipua call: cannot start (TLS setup failed)\n");
         app_config_free(&acct);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -70,6 +71,66 @@ static int instance_id_ok(const char *v)
     return 1;
 }
 
+/* The numeric keys of the user agent: their field, range, and what a bad
+ * value is told. */
+static const struct num_key {
+    const char *name;
+    size_t offset;
+    long min, max;
+    const char *why;
+} num_keys[] = {
+    {"session_expires", offsetof(app_config, session_expires), 90, 86400,
+     "session_expires must be a number of seconds, 90 to 86400"},
+    {"min_se", offsetof(app_config, min_se), 90, 86400,
+     "min_se must be a number of seconds, 90 to 86400"},
+    {"t1", offsetof(app_config, t1), 1, 60000, "t1 must be a number of milliseconds, 1 to 60000"},
+    {"t2", offsetof(app_config, t2), 1, 600000, "t2 must be a number of milliseconds, 1 to 600000"},
+    {"t4", offsetof(app_config, t4), 1, 600000, "t4 must be a number of milliseconds, 1 to 600000"},
+    {"max_message_size", offsetof(app_config, max_message), 512, 16777216,
+     "max_message_size must be a number of octets, 512 to 16777216"},
+    {"max_headers", offsetof(app_config, max_headers), 16, 65536,
+     "max_headers must be a number of header fields, 16 to 65536"},
+    {"max_header_length", offsetof(app_config, max_header_len), 128, 1048576,
+     "max_header_length must be a number of octets, 128 to 1048576"},
+    {"max_body_size", offsetof(app_config, max_body), 1, 16777216,
+     "max_body_size must be a number of octets, 1 to 16777216"},
+};
+
+static int yes_no(const char *v)
+{
+    if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
+        return 1;
+    if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
+        return -1;
+    return 0;
+}
+
+void app_config_ua(const app_config *c, sipua_ua_config *ua)
+{
+    if (c->rel100)
+        ua->rel100 = (sipua_100rel_policy)(c->rel100 - 1);
+    if (c->session_timer)
+        ua->session_timer = c->session_timer > 0 ? SIPUA_TIMER_SUPPORTED : SIPUA_TIMER_DISABLED;
+    if (c->session_expires)
+        ua->session_expires = (uint32_t)c->session_expires;
+    if (c->min_se)
+        ua->min_se = (uint32_t)c->min_se;
+    if (c->t1)
+        ua->t1 = (sipua_time)c->t1 * 1000;
+    if (c->t2)
+        ua->t2 = (sipua_time)c->t2 * 1000;
+    if (c->t4)
+        ua->t4 = (sipua_time)c->t4 * 1000;
+    if (c->max_message)
+        ua->limits.max_message = (size_t)c->max_message;
+    if (c->max_headers)
+        ua->limits.max_headers = (size_t)c->max_headers;
+    if (c->max_header_len)
+        ua->limits.max_header_len = (size_t)c->max_header_len;
+    if (c->max_body)
+        ua->limits.max_body = (size_t)c->max_body;
+}
+
 int app_config_set(app_config *cfg, const char *key_in, const char *value, const char **why)
 {
     char key[32];
@@ -94,20 +155,39 @@ int app_config_set(app_config *cfg, const char *key_in, const char *value, const
         *(expires ? &cfg->expires : &cfg->keepalive) = v;
         return 0;
     }
-    int ob = strcmp(key, "outbound") == 0;
-    if (ob || strcmp(key, "gruu") == 0) {
-        int v = !strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "on") ||
-                        !strcmp(value, "1")
-                    ? 1
-                : !strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "off") ||
-                        !strcmp(value, "0")
-                    ? -1
-                    : 0;
+    int ob = strcmp(key, "outbound") == 0, st = strcmp(key, "session_timer") == 0;
+    if (ob || st || strcmp(key, "gruu") == 0) {
+        int v = yes_no(value);
         if (!v) {
             *why = "must be yes or no";
             return -1;
         }
-        *(ob ? &cfg->outbound : &cfg->gruu) = v;
+        *(ob ? &cfg->outbound : st ? &cfg->session_timer : &cfg->gruu) = v;
+        return 0;
+    }
+    if (strcmp(key, "100rel") == 0) {
+        int v = !strcmp(value, "supported")  ? 1 + SIPUA_100REL_SUPPORTED
+                : !strcmp(value, "required") ? 1 + SIPUA_100REL_REQUIRED
+                : yes_no(value) < 0          ? 1 + SIPUA_100REL_DISABLED
+                                             : 0;
+        if (!v) {
+            *why = "100rel must be supported, required or no";
+            return -1;
+        }
+        cfg->rel100 = v;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof num_keys / sizeof num_keys[0]; i++) {
+        if (strcmp(key, num_keys[i].name) != 0)
+            continue;
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (!*value || *end || errno || v < num_keys[i].min || v > num_keys[i].max) {
+            *why = num_keys[i].why;
+            return -1;
+        }
+        *(long *)((char *)cfg + num_keys[i].offset) = v;
         return 0;
     }
     char **f = field(cfg, key);
@@ -220,6 +300,15 @@ void app_config_merge(app_config *cfg, const app_config *over)
         cfg->outbound = over->outbound;
     if (over->gruu)
         cfg->gruu = over->gruu;
+    if (over->rel100)
+        cfg->rel100 = over->rel100;
+    if (over->session_timer)
+        cfg->session_timer = over->session_timer;
+    for (size_t i = 0; i < sizeof num_keys / sizeof num_keys[0]; i++) {
+        long v = *(const long *)((const char *)over + num_keys[i].offset);
+        if (v)
+            *(long *)((char *)cfg + num_keys[i].offset) = v;
+    }
 }
 
 const char *app_config_default_path(char *buf, size_t cap)
@@ -274,9 +363,26 @@ int app_resolve_host(const sipua_uri *u, char *out, size_t cap, const char *prog
 /* ------------------------------------------------------------------ */
 /* The account settings of sipua call and sipua answer                 */
 
-static const char *const account_flags[] = {"--aor",      "--display-name", "--user",
-                                            "--password", "--proxy",        "--registrar",
-                                            "--expires",  "--user-agent",   "--instance-id"};
+static const char *const account_flags[] = {"--aor",
+                                            "--display-name",
+                                            "--user",
+                                            "--password",
+                                            "--proxy",
+                                            "--registrar",
+                                            "--expires",
+                                            "--user-agent",
+                                            "--instance-id",
+                                            "--100rel",
+                                            "--session-timer",
+                                            "--session-expires",
+                                            "--min-se",
+                                            "--t1",
+                                            "--t2",
+                                            "--t4",
+                                            "--max-message-size",
+                                            "--max-headers",
+                                            "--max-header-length",
+                                            "--max-body-size"};
 
 int app_account_switch(app_config *flags, const char *flag)
 {
@@ -411,6 +517,12 @@ int app_config_gather(app_config *out, app_config *flags, const char *config_pat
     if ((out->outbound > 0 || out->gruu > 0) && !out->instance_id &&
         app_instance_id(out, prog) != 0)
         return -1;
+    long min_se = out->min_se ? out->min_se : 90;
+    if (out->session_expires && out->session_expires < min_se) {
+        fprintf(stderr, "%s: session_expires (%ld s) is below min_se (%ld s)\n", prog,
+                out->session_expires, min_se);
+        return -1;
+    }
     return 0;
 }
 

@@ -15,7 +15,25 @@ typedef struct app_config {
     char *instance_id; /* RFC 5626 instance id, "urn:uuid:..." */
     int outbound;      /* RFC 5626 outbound when registering: 1 yes, -1 no, 0 not set */
     int gruu;          /* RFC 5627 GRUUs when registering: 1 yes, -1 no, 0 not set */
+    /* the user agent's policies, timers and limits; 0: not set */
+    int rel100;                   /* 1 + sipua_100rel_policy */
+    int session_timer;            /* 1 yes, -1 no */
+    long session_expires, min_se; /* seconds */
+    long t1, t2, t4;              /* milliseconds */
+    long max_message, max_headers, max_header_len, max_body;
 } app_config;
+
+/* The help lines of the user agent's flags, for the commands' usage. */
+#define APP_UA_FLAGS_HELP                                                                          \
+    "  --100rel supported|required|no  reliable provisionals (RFC 3262)\n"                         \
+    "  --session-timer yes|no, --session-expires S, --min-se S  session timers\n"                  \
+    "                    (RFC 4028; default yes, 1800, 90)\n"                                      \
+    "  --t1 MS, --t2 MS, --t4 MS  RFC 3261's timers (default 500, 4000, 5000)\n"                   \
+    "  --max-message-size N, --max-headers N, --max-header-length N,\n"                            \
+    "  --max-body-size N  what received messages may be (docs/config.md)\n"
+
+/* The policies, timers and limits set in c into ua (the rest untouched). */
+void app_config_ua(const app_config *c, sipua_ua_config *ua);
 
 /* Reads the configuration file at path into cfg: each key found replaces
  * what cfg had. A file that does not exist is no error when missing_ok.
@@ -45,7 +63,10 @@ int app_resolve_host(const sipua_uri *u, char *out, size_t cap, const char *prog
 
 /* The account flags of sipua call and sipua answer (--config, --aor,
  * --display-name, --user, --password, --proxy, --registrar, --expires,
- * --user-agent, --instance-id): takes() says whether flag is one; flag()
+ * --user-agent, --instance-id, and the user agent's --100rel,
+ * --session-timer, --session-expires, --min-se, --t1, --t2, --t4,
+ * --max-message-size, --max-headers, --max-header-length,
+ * --max-body-size): takes() says whether flag is one; flag()
  * stores its value: 1 done, 0 not an account flag, -1 after printing a
  * bad value. */
 int app_account_takes(const char *flag);

@@ -21,6 +21,7 @@ static void register_usage(FILE *out)
           "                      [--display-name NAME] [--transport udp|tcp|tls|ws|wss]\n"
           "                      [--listen SPEC] [--user-agent TEXT] [--keepalive S]\n"
           "                      [--outbound] [--gruu] [--instance-id URN]\n"
+          "                      [--t1 MS] [--t2 MS] [--t4 MS] [--max-message-size N]\n"
           "                      [--ca FILE] [--insecure]\n"
           "                      [--once] [--json] [--trace]\n"
           "\n"
@@ -52,6 +53,9 @@ static void register_usage(FILE *out)
           "                    is the Contact of calls (sipua answer, sipua shell)\n"
           "  --instance-id URN this instance's +sip.instance (default with --outbound\n"
           "                    or --gruu: a UUID kept in ~/.config/sipua/instance-id)\n"
+          "  --t1 MS, --t2 MS, --t4 MS  RFC 3261's timers (default 500, 4000, 5000)\n"
+          "  --max-message-size N, --max-headers N, --max-header-length N,\n"
+          "  --max-body-size N  what received messages may be (docs/config.md)\n"
           "  --ca FILE         trust the CAs in FILE for TLS and WSS\n"
           "  --insecure        do not verify the server's certificate\n"
           "  --once            register, print, unregister and exit\n"
@@ -215,11 +219,9 @@ static void on_signal(sipua_io *io, int signum)
     unregister_now(r);
 }
 
-/* The flags that take a value, as config keys. */
-static const char *const value_flags[] = {
-    "--aor",     "--user",         "--password",   "--registrar", "--proxy",
-    "--expires", "--display-name", "--transport",  "--listen",    "--user-agent",
-    "--ca",      "--keepalive",    "--instance-id"};
+/* The flags that take a value beside the account's (app_account_takes),
+ * as config keys. */
+static const char *const value_flags[] = {"--transport", "--listen", "--ca", "--keepalive"};
 
 static int parse_args(int argc, char **argv, app_config *flags, const char **config_path, int *json,
                       int *once, int *insecure, int *trace)
@@ -248,7 +250,7 @@ static int parse_args(int argc, char **argv, app_config *flags, const char **con
         }
         if (app_account_switch(flags, a))
             continue;
-        int takes = !strcmp(a, "--config");
+        int takes = app_account_takes(a);
         for (size_t k = 0; k < sizeof value_flags / sizeof value_flags[0]; k++)
             takes |= !strcmp(a, value_flags[k]);
         if (!takes) {
@@ -362,6 +364,7 @@ int cmd_register(int argc, char **argv)
     cfg.verify_peer = !insecure;
     cfg.ua.user_agent = r.cfg.user_agent;
     cfg.ua.keepalive = (sipua_time)r.cfg.keepalive * 1000000;
+    app_config_ua(&r.cfg, &cfg.ua);
     cfg.trace = r.trace ? on_trace : NULL;
     r.exit_code = EXIT_OK;
     if (sipua_io_new(&cfg, on_event, &r, &r.io) != 0) {

@@ -29,6 +29,8 @@ static void shell_usage(FILE *out)
           "             [--user NAME] [--password PW] [--proxy URI] [--registrar URI]\n"
           "             [--expires S] [--outbound] [--gruu] [--instance-id URN]\n"
           "             [--ca FILE] [--insecure] [--json]\n"
+          "             [--100rel supported|required|no] [--session-timer yes|no]\n"
+          "             [--session-expires S] [--min-se S] [--t1 MS] [--t2 MS] [--t4 MS]\n"
           "\n"
           "A line-oriented softphone: reads commands from standard input, prints\n"
           "what happens. Listens on udp:127.0.0.1:5060 unless --listen says; with\n"
@@ -539,6 +541,7 @@ int cmd_shell(int argc, char **argv)
     cfg.verify_peer = !insecure;
     if (sh->acct.user_agent)
         cfg.ua.user_agent = sh->acct.user_agent;
+    app_config_ua(&sh->acct, &cfg.ua);
     if (sipua_io_new(&cfg, on_ua_event, sh, &sh->io) != 0) {
         fprintf(stderr, PROG ": cannot start (TLS setup failed)\n");
         app_config_free(&sh->acct);

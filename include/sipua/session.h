@@ -214,7 +214,8 @@ SIPUA_EXTERN int sipua_session_accept(sipua_session *s, const sipua_answer_opts 
  * offer (an INVITE without SDP) the 183 carries no SDP and the offer goes
  * in the 200 as usual.
  *
- * When the INVITE offered 100rel (Supported or Require), the 183 is sent
+ * When the INVITE offered 100rel (Supported or Require) and the UA's
+ * rel100 policy is not SIPUA_100REL_DISABLED (sipua/ua.h), the 183 is sent
  * reliably (RFC 3262 3): Require: 100rel, an RSeq, retransmitted from T1
  * doubling up to T2 until the matching PRACK arrives (answered 200; a
  * PRACK that matches nothing gets 481). No PRACK within 64*T1: the INVITE

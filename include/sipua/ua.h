@@ -73,6 +73,30 @@ SIPUA_EXTERN int sipua_endpoint_set(sipua_endpoint *ep, sipua_transport t, const
 
 #define SIPUA_UA_MAX_LISTEN 8
 
+/* RFC 3262 reliable provisional responses, as the UA's sessions use them. */
+typedef enum sipua_100rel_policy {
+    /* default: Supported: 100rel in our INVITEs (reliable provisionals
+     * are PRACKed); preaccept's 183 is reliable when the peer's INVITE
+     * offers 100rel */
+    SIPUA_100REL_SUPPORTED = 0,
+    /* Require: 100rel in our INVITEs; an INVITE that does not offer it is
+     * refused 421 Extension Required (RFC 3262 3) */
+    SIPUA_100REL_REQUIRED,
+    /* never offered nor used: preaccept's 183 is unreliable, reliable
+     * provisionals are not PRACKed, an INVITE that requires it gets 420 */
+    SIPUA_100REL_DISABLED
+} sipua_100rel_policy;
+
+/* RFC 4028 session timers. */
+typedef enum sipua_timer_policy {
+    /* default: Supported: timer and Session-Expires in our INVITEs, the
+     * peer's Session-Expires granted, refreshes sent and expected */
+    SIPUA_TIMER_SUPPORTED = 0,
+    /* none: no Supported: timer, no Session-Expires asked or granted, no
+     * 422; a request that requires timer gets 420 */
+    SIPUA_TIMER_DISABLED
+} sipua_timer_policy;
+
 typedef struct sipua_ua_config {
     uint32_t version; /* SIPUA_UA_CONFIG_VERSION, set by _init */
     /* The addresses this UA is reached at, one per transport at most: they
@@ -95,6 +119,14 @@ typedef struct sipua_ua_config {
      * always answered. */
     sipua_time keepalive;
     sipua_msg_limits limits;
+    sipua_100rel_policy rel100;       /* default SIPUA_100REL_SUPPORTED */
+    sipua_timer_policy session_timer; /* default SIPUA_TIMER_SUPPORTED */
+    /* RFC 4028: the session interval our INVITEs ask for, seconds, and the
+     * smallest we accept (below it a request gets 422 with our Min-SE; a
+     * Min-SE above 90 also goes in our INVITEs). 0: 1800 and 90. min_se
+     * 90 to 86400, session_expires min_se to 86400; else sipua_ua_new()
+     * gives SIPUA_EINVAL. */
+    uint32_t session_expires, min_se;
 } sipua_ua_config;
 
 #define SIPUA_UA_CONFIG_VERSION 1u

@@ -198,11 +198,6 @@ struct sipua_session {
 /* What a re-INVITE or UPDATE of ours is for. */
 enum { SIPUA__REINV_HOLD = 1, SIPUA__REINV_RENEGOTIATE, SIPUA__REINV_REFRESH };
 
-/* RFC 4028: what our INVITEs ask for, and the smallest interval we take
- * (4: Min-SE is at least 90 s). */
-#define SIPUA__SESSION_EXPIRES 1800u
-#define SIPUA__MIN_SE          90u
-
 static inline sipua_time sipua__session_now(const sipua_session *s)
 {
     return *s->host.now;

@@ -214,7 +214,7 @@ static sipua__rel_seen *rel_slot(sipua_session *s, sipua__dialog *d, int *fresh)
 int sipua__prack_client_provisional(sipua_session *s, sipua__dialog *d, const sipua_msg *resp)
 {
     uint32_t rseq;
-    if (!d || sipua_msg_status(resp) == 100 ||
+    if (!d || sipua_msg_status(resp) == 100 || s->host.rel100 == SIPUA_100REL_DISABLED ||
         !sipua_msg_has_option(resp, SIPUA_HDR_REQUIRE, "100rel") ||
         sipua_msg_rseq(resp, &rseq) != 0)
         return 0; /* not reliable (or, without a To tag, not acknowledgeable) */

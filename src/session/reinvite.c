@@ -18,7 +18,7 @@ void sipua__reinvite_init(sipua_session *s)
     sipua__timer_init(&s->t_glare, on_glare, s);
     sipua__timer_init(&s->t_re2xx, on_re2xx, s);
     sipua__timer_init(&s->t_se, on_se, s);
-    s->se_asked = SIPUA__SESSION_EXPIRES;
+    s->se_asked = s->host.session_expires;
 }
 
 void sipua__reinvite_stop(sipua_session *s)
@@ -168,7 +168,7 @@ static void se_from_request(sipua_session *s, const sipua_msg *req, char *out, s
     uint32_t delta;
     int refresher;
     out[0] = 0;
-    if (!se_of(req, &delta, &refresher)) {
+    if (s->host.session_timer == SIPUA_TIMER_DISABLED || !se_of(req, &delta, &refresher)) {
         s->se_interval = 0;
         return;
     }
@@ -183,10 +183,11 @@ static void se_from_request(sipua_session *s, const sipua_msg *req, char *out, s
 }
 
 /* 1 when the request's Session-Expires is too small: answered 422. */
-static int se_too_small(const sipua_msg *req, uint32_t *delta)
+static int se_too_small(const sipua_session *s, const sipua_msg *req, uint32_t *delta)
 {
     int refresher;
-    return se_of(req, delta, &refresher) && *delta < SIPUA__MIN_SE;
+    return s->host.session_timer != SIPUA_TIMER_DISABLED && se_of(req, delta, &refresher) &&
+           *delta < s->host.min_se;
 }
 
 /* A response to a re-INVITE or UPDATE: our Contact for 2xx (target
@@ -206,7 +207,7 @@ static int reply(sipua_session *s, sipua__txn *st, const sipua_msg *req, int cod
         sipua__session_contact(s, s->peer.transport, contact, sizeof contact);
         sipua_builder_header(&b, SIPUA_STR("Contact"), sipua__cstr(contact));
         sipua_builder_header(&b, SIPUA_STR("Allow"), SIPUA_STR(SIPUA__SESSION_ALLOW));
-        sipua_builder_header(&b, SIPUA_STR("Supported"), SIPUA_STR("100rel, timer"));
+        sipua_builder_header(&b, SIPUA_STR("Supported"), sipua__cstr(s->host.supported));
     }
     sipua_builder_header(&b, SIPUA_STR("Server"), sipua__cstr(s->host.user_agent));
     if (extra && *extra)
@@ -251,9 +252,10 @@ static int send_offer(sipua_session *s, sipua_method method, int kind, int hold)
             return blen;
         }
     }
-    char se[96];
+    char se[96], sup[64];
     se_request_line(s, se, sizeof se);
-    const char *extra[2] = {"Supported: 100rel, timer", se};
+    snprintf(sup, sizeof sup, "Supported: %s", s->host.supported);
+    const char *extra[2] = {sup, se};
     int r = sipua__session_send_in_dialog(s, method, extra, se[0] ? 2 : 1,
                                           (sipua_str){body, blen > 0 ? (size_t)blen : 0},
                                           &s->reinv_req);
@@ -475,8 +477,8 @@ static void on_se(sipua__timer *t, sipua_time now, void *user)
 int sipua__timer_client_422(sipua_session *s, const sipua_msg *resp)
 {
     uint32_t min = min_se_of(resp);
-    if (s->se_retried || s->final_given || s->cancel_wanted || !min || min > 86400 ||
-        min <= s->se_asked || !s->invite_txn)
+    if (s->host.session_timer == SIPUA_TIMER_DISABLED || s->se_retried || s->final_given ||
+        s->cancel_wanted || !min || min > 86400 || min <= s->se_asked || !s->invite_txn)
         return 0;
     /* the INVITE again, CSeq + 1 and a new branch, with the interval
      * asked for (RFC 4028 7.4) */
@@ -496,7 +498,9 @@ void sipua__timer_client_2xx(sipua_session *s, const sipua_msg *resp)
     uint32_t delta;
     int refresher;
     s->peer_update = peer_allows_update(resp);
-    if (!se_of(resp, &delta, &refresher) || !delta)
+    /* without timers of ours, a Session-Expires the UAS put in its 2xx is
+     * its own to refresh (RFC 4028 9) */
+    if (s->host.session_timer == SIPUA_TIMER_DISABLED || !se_of(resp, &delta, &refresher) || !delta)
         return;
     s->se_interval = delta;
     s->se_we_refresh = refresher != 2;
@@ -507,10 +511,10 @@ int sipua__timer_server_check(sipua_session *s)
 {
     uint32_t delta;
     s->peer_update = peer_allows_update(s->invite);
-    if (!se_too_small(s->invite, &delta))
+    if (!se_too_small(s, s->invite, &delta))
         return 0;
     char extra[64];
-    snprintf(extra, sizeof extra, "Min-SE: %u\r\n", SIPUA__MIN_SE);
+    snprintf(extra, sizeof extra, "Min-SE: %u\r\n", (unsigned)s->host.min_se);
     sipua__session_send_invite_response(s, 422, "Session Interval Too Small", NULL, 0, extra,
                                         (sipua_str){NULL, 0});
     return 1;
@@ -588,9 +592,9 @@ void sipua__reinvite_on_request(sipua_session *s, sipua__txn *st, const sipua_ms
         return;
     }
     uint32_t delta;
-    if (se_too_small(req, &delta)) {
+    if (se_too_small(s, req, &delta)) {
         char extra[64];
-        snprintf(extra, sizeof extra, "Min-SE: %u\r\n", SIPUA__MIN_SE);
+        snprintf(extra, sizeof extra, "Min-SE: %u\r\n", (unsigned)s->host.min_se);
         reply(s, st, req, 422, "Session Interval Too Small", extra, (sipua_str){NULL, 0}, buf,
               sizeof buf);
         return;

@@ -757,10 +757,18 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
     sipua_builder_header(&b, SIPUA_STR("Contact"), sipua__cstr(contact));
     sipua_builder_header(&b, SIPUA_STR("Allow"), SIPUA_STR(SIPUA__SESSION_ALLOW));
     /* RFC 3262 4: we take reliable provisional responses; RFC 4028 7.1:
-     * session timers; RFC 3891: Replaces */
-    sipua_builder_header(&b, SIPUA_STR("Supported"), SIPUA_STR("100rel, timer, replaces"));
-    snprintf(line, sizeof line, "%u", SIPUA__SESSION_EXPIRES);
-    sipua_builder_header(&b, SIPUA_STR("Session-Expires"), sipua__cstr(line));
+     * session timers; RFC 3891: Replaces (as the UA's policies say) */
+    sipua_builder_header(&b, SIPUA_STR("Supported"), sipua__cstr(host->supported));
+    if (host->rel100 == SIPUA_100REL_REQUIRED)
+        sipua_builder_header(&b, SIPUA_STR("Require"), SIPUA_STR("100rel"));
+    if (host->session_timer != SIPUA_TIMER_DISABLED) {
+        snprintf(line, sizeof line, "%u", (unsigned)host->session_expires);
+        sipua_builder_header(&b, SIPUA_STR("Session-Expires"), sipua__cstr(line));
+        if (host->min_se != 90) { /* RFC 4028 7.1: a higher floor than the default */
+            snprintf(line, sizeof line, "%u", (unsigned)host->min_se);
+            sipua_builder_header(&b, SIPUA_STR("Min-SE"), sipua__cstr(line));
+        }
+    }
     if (opts->anonymous)
         sipua_builder_header(&b, SIPUA_STR("Privacy"), SIPUA_STR("id"));
     sipua_builder_header(&b, SIPUA_STR("User-Agent"), sipua__cstr(host->user_agent));
@@ -956,6 +964,10 @@ static int send_cancel(sipua_session *s)
         return r;
     }
     s->cancel_sent = 1;
+    /* RFC 3261 9.1: no final response 64*T1 after the CANCEL, and the
+     * INVITE is taken as canceled */
+    sipua__timer_schedule(s->host.timers, &s->t_noanswer,
+                          sipua__session_now(s) + 64 * s->host.t1);
     return 0;
 }
 
@@ -1293,6 +1305,19 @@ static void on_noanswer(sipua__timer *t, sipua_time now, void *user)
     (void)t;
     (void)now;
     sipua_session *s = user;
+    if (s->dir == SIPUA_DIRECTION_OUTGOING) {
+        /* our CANCEL got no final response to the INVITE in 64*T1 (RFC
+         * 3261 9.1): the INVITE transaction is destroyed, the call ends
+         * canceled */
+        if (s->final_given || s->st == ST_ESTABLISHED || !s->cancel_sent || !s->invite_txn)
+            return;
+        sipua_session_ref(s);
+        sipua__session_emit(s, SIPUA_SESSION_EV_CANCELED, NULL, 0, SIPUA_CAUSE_CANCELED, 0);
+        if (s->invite_txn)
+            sipua__txn_terminate(s->invite_txn);
+        sipua_session_unref(s);
+        return;
+    }
     if (s->final_given || s->st != ST_PROCEEDING)
         return;
     if (s->invite_expires) {
@@ -1353,8 +1378,9 @@ sipua_session *sipua__session_incoming(const sipua__session_host *host, uint64_t
     }
     take_reg_contact(s, s->local_text, 0, from->transport);
     sipua__txn_set_user(st, sipua_session_ref(s)); /* the transaction's reference */
-    s->peer_100rel = sipua_msg_has_option(s->invite, SIPUA_HDR_SUPPORTED, "100rel") ||
-                     sipua_msg_has_option(s->invite, SIPUA_HDR_REQUIRE, "100rel");
+    s->peer_100rel = host->rel100 != SIPUA_100REL_DISABLED &&
+                     (sipua_msg_has_option(s->invite, SIPUA_HDR_SUPPORTED, "100rel") ||
+                      sipua_msg_has_option(s->invite, SIPUA_HDR_REQUIRE, "100rel"));
     int rc = sipua__replaces_check(host, s->invite, &s->replaces);
     if (rc) {
         sipua__session_send_invite_response(s, rc,
@@ -1716,12 +1742,16 @@ void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg
     case SIPUA_METHOD_INFO: sipua__dtmf_on_info(s, st, req); break;
     case SIPUA_METHOD_REFER: sipua__refer_on_request(s, st, req); break;
     case SIPUA_METHOD_NOTIFY: sipua__refer_on_notify(s, st, req); break;
-    case SIPUA_METHOD_OPTIONS:
-        sipua__session_respond_simple(s, st, req, 200, "OK",
-                                      "Allow: " SIPUA__SESSION_ALLOW "\r\n"
-                                      "Accept: application/sdp, application/dtmf-relay\r\n"
-                                      "Supported: 100rel, timer, replaces\r\n");
+    case SIPUA_METHOD_OPTIONS: {
+        char lines[256];
+        snprintf(lines, sizeof lines,
+                 "Allow: " SIPUA__SESSION_ALLOW "\r\n"
+                 "Accept: application/sdp, application/dtmf-relay\r\n"
+                 "Supported: %s\r\n",
+                 s->host.supported);
+        sipua__session_respond_simple(s, st, req, 200, "OK", lines);
         break;
+    }
     default:
         sipua__session_respond_simple(s, st, req, 405, "Method Not Allowed",
                                       "Allow: " SIPUA__SESSION_ALLOW "\r\n");

@@ -69,6 +69,12 @@ typedef struct sipua__session_host {
     const char *user_agent;
     const sipua__creds *creds; /* Digest credentials, or NULL */
     sipua_time t1, t2;
+    /* the policies of sipua_ua_config: sipua_100rel_policy and
+     * sipua_timer_policy, RFC 4028's intervals in seconds, and our
+     * Supported value, as they make it */
+    int rel100, session_timer;
+    uint32_t session_expires, min_se;
+    const char *supported;
     sipua_time no_answer_timeout; /* incoming sessions unanswered: 480, NO_ANSWER */
     uint16_t rtp_port_base;       /* our SDP's audio port: base + 2 * (id % 5000) */
     sipua__shared_caps **caps;    /* the UA's latest, reused while the address is the same */

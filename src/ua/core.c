@@ -43,6 +43,12 @@ struct sipua_ua {
     sipua_ua_config cfg;
     char user_agent[64];
     char ws_path[256];
+    /* our Supported value and option tags, and the 200 to an OPTIONS, as
+     * the policies make them */
+    char supported[40];
+    const char *supported_tags[3];
+    size_t nsupported;
+    char options_headers[256];
     sipua__txn_layer *txn;
     sipua_msg *rx;    /* the message being received */
     sipua_msg *check; /* responses are parsed here before they leave */
@@ -75,10 +81,6 @@ struct sipua_ua {
 
 #define ALLOW_VALUE "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, PRACK, UPDATE, REFER, NOTIFY"
 static const char allow_value[] = ALLOW_VALUE;
-/* The 200 to an OPTIONS: what the core serves. */
-static const char options_headers[] =
-    "Allow: " ALLOW_VALUE "\r\nAccept: application/sdp\r\n"
-    "Accept-Language: en\r\nSupported: 100rel, timer, replaces\r\n";
 
 /* Methods the core serves: the others it knows get 405. */
 #define SERVED                                                                                     \
@@ -541,14 +543,14 @@ static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const si
         return;
     }
     /* 100rel: the sessions send and take reliable provisionals (RFC
-     * 3262); timer: session timers (RFC 4028); replaces: RFC 3891; bodies:
-     * SDP, DTMF in INFO, message/sipfrag in NOTIFY (RFC 3515) */
-    static const char *const supported[] = {"100rel", "timer", "replaces"};
+     * 3262); timer: session timers (RFC 4028); replaces: RFC 3891 (as the
+     * policies allow); bodies: SDP, DTMF in INFO, message/sipfrag in
+     * NOTIFY (RFC 3515) */
     static const char *const types[] = {"application/sdp", "application/dtmf-relay",
                                         "message/sipfrag"};
     sipua__uas_policy pol = {.allowed_methods = SERVED,
-                             .supported = supported,
-                             .nsupported = 3,
+                             .supported = ua->supported_tags,
+                             .nsupported = ua->nsupported,
                              .accepted_types = types,
                              .naccepted = 3};
     sipua__verdict v;
@@ -592,8 +594,17 @@ static void txn_request(void *user, sipua__txn *st, const sipua_msg *m, const si
         return;
     }
     switch (method) {
-    case SIPUA_METHOD_OPTIONS: respond_txn(ua, st, m, &from, 200, "OK", options_headers, 1); break;
+    case SIPUA_METHOD_OPTIONS:
+        respond_txn(ua, st, m, &from, 200, "OK", ua->options_headers, 1);
+        break;
     case SIPUA_METHOD_INVITE: {
+        if (ua->cfg.rel100 == SIPUA_100REL_REQUIRED &&
+            !sipua_msg_has_option(m, SIPUA_HDR_SUPPORTED, "100rel") &&
+            !sipua_msg_has_option(m, SIPUA_HDR_REQUIRE, "100rel")) {
+            /* RFC 3262 3: we answer with reliable provisionals only */
+            respond_txn(ua, st, m, &from, 421, "Extension Required", "Require: 100rel\r\n", 1);
+            break;
+        }
         if (ua->challenge &&
             sipua__challenge_check(ua->challenge, m, ua->now, extra, sizeof extra) != 0) {
             respond_txn(ua, st, m, &from, 401, "Unauthorized", extra, 1);
@@ -853,6 +864,32 @@ static int server_header_ok(sipua_ua *ua)
            sipua_msg_parse_all(ua->check) == 0;
 }
 
+/* What the policies make: the intervals' defaults, our option tags and
+ * Supported value, the 200 to an OPTIONS. */
+static void policies(sipua_ua *ua)
+{
+    sipua_ua_config *c = &ua->cfg;
+    if (!c->min_se)
+        c->min_se = 90;
+    if (!c->session_expires)
+        c->session_expires = c->min_se > 1800 ? c->min_se : 1800;
+    ua->nsupported = 0;
+    if (c->rel100 != SIPUA_100REL_DISABLED)
+        ua->supported_tags[ua->nsupported++] = "100rel";
+    if (c->session_timer != SIPUA_TIMER_DISABLED)
+        ua->supported_tags[ua->nsupported++] = "timer";
+    ua->supported_tags[ua->nsupported++] = "replaces";
+    size_t n = 0;
+    ua->supported[0] = 0;
+    for (size_t i = 0; i < ua->nsupported; i++)
+        n += (size_t)snprintf(ua->supported + n, sizeof ua->supported - n, "%s%s", i ? ", " : "",
+                              ua->supported_tags[i]);
+    snprintf(ua->options_headers, sizeof ua->options_headers,
+             "Allow: " ALLOW_VALUE "\r\nAccept: application/sdp\r\n"
+             "Accept-Language: en\r\nSupported: %s\r\n",
+             ua->supported);
+}
+
 int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void *user,
                  const sipua_allocator *alloc, sipua_ua **out)
 {
@@ -864,7 +901,12 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
         sipua_ua_config_init(&defaults);
         cfg = &defaults;
     }
-    if (cfg->version != SIPUA_UA_CONFIG_VERSION || cfg->nlisten > SIPUA_UA_MAX_LISTEN)
+    if (cfg->version != SIPUA_UA_CONFIG_VERSION || cfg->nlisten > SIPUA_UA_MAX_LISTEN ||
+        (unsigned)cfg->rel100 > SIPUA_100REL_DISABLED ||
+        (unsigned)cfg->session_timer > SIPUA_TIMER_DISABLED ||
+        (cfg->min_se && (cfg->min_se < 90 || cfg->min_se > 86400)) ||
+        cfg->session_expires > 86400 ||
+        (cfg->session_expires && cfg->session_expires < (cfg->min_se ? cfg->min_se : 90)))
         return SIPUA_EINVAL;
     const sipua_allocator *a = alloc ? alloc : sipua_default_allocator();
     sipua_ua *ua = a->alloc(sizeof *ua, a->user);
@@ -880,6 +922,7 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
     ua->cfg.user_agent = ua->user_agent;
     snprintf(ua->ws_path, sizeof ua->ws_path, "%s", cfg->ws_path ? cfg->ws_path : "/");
     ua->cfg.ws_path = ua->ws_path;
+    policies(ua);
     ua->next_id = 1;
     ua->txcap = cfg->limits.max_message ? cfg->limits.max_message : 65535;
     ua->tx = a->alloc(ua->txcap, a->user);
@@ -924,6 +967,11 @@ int sipua_ua_new(const sipua_ua_config *cfg, const sipua_ua_callbacks *cb, void 
         .creds = &ua->creds,
         .t1 = tc.t1,
         .t2 = tc.t2,
+        .rel100 = (int)cfg->rel100,
+        .session_timer = (int)cfg->session_timer,
+        .session_expires = ua->cfg.session_expires,
+        .min_se = ua->cfg.min_se,
+        .supported = ua->supported,
         .no_answer_timeout = cfg->no_answer_timeout ? cfg->no_answer_timeout : 60000000,
         .rtp_port_base = cfg->rtp_port_base ? cfg->rtp_port_base : 20000,
         .caps = &ua->caps,

@@ -268,4 +268,33 @@ out=$SCRATCH/auth.check
 auth_flow >"$out" 2>&1
 flow_end "answer --auth: a wrong password refused (Authentication Error), the right one taken" "$out"
 
+# --100rel required on the answering side: a caller with --100rel no is
+# refused 421 (exit 1..123, the 421 printed); one that offers 100rel is
+# taken, and --mode preaccept's 183 goes with Require: 100rel and is PRACKed
+rel100_flow()
+{
+    local rc
+    if ! answer_up rel udp --100rel required --mode preaccept --ring 0.3 --ladder; then
+        problem "sipua answer --100rel required did not start"
+        return
+    fi
+    sipua_run rel_no call "sip:bob@127.0.0.1:$APORT" --100rel no --ladder
+    rc=$?
+    ((rc >= 1 && rc <= 123)) || problem "--100rel no against required: exit $rc, want 1..123"
+    grep -q "421 Extension Required" "$SCRATCH/rel_no.out" || problem "no 421 Extension Required"
+    sipua_run rel_ok call "sip:bob@127.0.0.1:$APORT" --hangup-after 0.3 --ladder
+    rc=$?
+    ((rc == 0)) || problem "a caller offering 100rel: exit $rc, want 0"
+    grep -q "PRACK" "$SCRATCH/rel_ok.out" || problem "no PRACK in the caller's ladder"
+    peer_wait_exit rel 10
+    rc=$?
+    if ((rc == 124)); then
+        problem "sipua answer did not end after its one call"
+        peer_stop rel 2 >/dev/null
+    fi
+}
+out=$SCRATCH/rel100.check
+rel100_flow >"$out" 2>&1
+flow_end "--100rel required: a caller without 100rel refused 421, one with it PRACKs the 183" "$out"
+
 finish

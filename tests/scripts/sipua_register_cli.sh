@@ -114,5 +114,64 @@ flag_errors()
 }
 check "bad flags: exit 2 with what is wrong" flag_errors
 
+# --gruu (and --outbound) without --instance-id: a random UUID kept in the
+# config directory, the same on the next run; the REGISTER says so
+instance_id_kept()
+{
+    local rc id1 id2 xdg=$SCRATCH/inst
+    XDG_CONFIG_HOME=$xdg sipua_run inst1 register --once --trace --gruu --aor sip:carol@127.0.0.1 \
+        --registrar "sip:127.0.0.1:$port"
+    rc=$?
+    ((rc == 1)) || { echo "exit $rc, want 1 (405)"; return 1; }
+    [[ -f $xdg/sipua/instance-id ]] || { echo "no $xdg/sipua/instance-id"; return 1; }
+    id1=$(cat "$xdg/sipua/instance-id")
+    [[ $id1 =~ ^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]] ||
+        { echo "not a version 4 UUID URN: $id1"; return 1; }
+    if ! grep -qF "+sip.instance=\"<$id1>\"" "$SCRATCH/inst1.out" ||
+        ! grep -q "^Supported: gruu" "$SCRATCH/inst1.out"; then
+        echo "REGISTER without them"
+        return 1
+    fi
+    ! grep -q "reg-id" "$SCRATCH/inst1.out" || { echo "reg-id without --outbound"; return 1; }
+    XDG_CONFIG_HOME=$xdg sipua_run inst2 register --once --trace --gruu --aor sip:carol@127.0.0.1 \
+        --registrar "sip:127.0.0.1:$port"
+    id2=$(cat "$xdg/sipua/instance-id")
+    if [[ $id1 != "$id2" ]] || ! grep -qF "+sip.instance=\"<$id1>\"" "$SCRATCH/inst2.out"; then
+        echo "the second run's instance differs"
+        return 1
+    fi
+    sipua_run inst3 register --once --trace --gruu --instance-id urn:uuid:given-1 \
+        --aor sip:carol@127.0.0.1 --registrar "sip:127.0.0.1:$port"
+    grep -qF '+sip.instance="<urn:uuid:given-1>"' "$SCRATCH/inst3.out"
+}
+check "--gruu: an instance id made once and kept, or --instance-id as given" instance_id_kept
+
+outbound_policy_errors()
+{
+    local rc bad=$SCRATCH/policy.conf
+    sipua_run o1 register --outbound --aor sip:a@127.0.0.1 --registrar "sip:127.0.0.1:$port"
+    rc=$?
+    ((rc == 2)) && grep -q -- "--outbound needs a stream transport" "$SCRATCH/o1.out" || return 1
+    sipua_run o2 register --instance-id 'urn:x' --aor sip:a@127.0.0.1
+    rc=$?
+    ((rc == 2)) && grep -q "bad --instance-id 'urn:x': not a URN" "$SCRATCH/o2.out" || return 1
+    printf '100rel = maybe\nmin_se = 10\nsession_timer = perhaps\nt1 = 0\nmax_headers = 3\n' >"$bad"
+    sipua_run o3 register --config "$bad" --aor sip:a@127.0.0.1
+    rc=$?
+    ((rc == 2)) &&
+        grep -q "policy.conf:1: 100rel: 100rel must be supported, required or no" "$SCRATCH/o3.out" &&
+        grep -q "policy.conf:2: min_se: min_se must be a number of seconds, 90 to 86400" \
+            "$SCRATCH/o3.out" &&
+        grep -q "policy.conf:3: session_timer: must be yes or no" "$SCRATCH/o3.out" &&
+        grep -q "policy.conf:4: t1: t1 must be a number of milliseconds" "$SCRATCH/o3.out" &&
+        grep -q "policy.conf:5: max_headers: max_headers must be" "$SCRATCH/o3.out" || return 1
+    printf 'session_expires = 100\nmin_se = 120\n' >"$bad"
+    sipua_run o4 register --config "$bad" --aor sip:a@127.0.0.1
+    rc=$?
+    ((rc == 2)) && grep -q "session_expires (100 s) is below min_se (120 s)" "$SCRATCH/o4.out"
+}
+check "outbound over UDP, a bad instance id, bad policy keys: exit 2 with what is wrong" \
+    outbound_policy_errors
+
 peer_stop serve 5 >/dev/null
 finish

@@ -88,13 +88,18 @@ static const simnet_node_ops r_ops = {r_deliver, NULL, NULL};
 
 world *world_new(b_mode mode)
 {
+    return world_new_with(mode, NULL);
+}
+
+world *world_new_with(b_mode mode, void (*tweak)(sipua_ua_config *cfg))
+{
     world *w = calloc(1, sizeof *w);
     simnet_config cfg = {.seed = 1, .delay_us = DELAY};
     w->net = simnet_new(&cfg);
     w->mode = mode;
     w->a.w = w->b.w = w;
-    assert_int_equal(simua_init(&w->a.u, w->net, 1, on_a_ua, NULL), 0);
-    assert_int_equal(simua_init(&w->b.u, w->net, 2, on_b_ua, NULL), 0);
+    assert_int_equal(simua_init(&w->a.u, w->net, 1, on_a_ua, tweak), 0);
+    assert_int_equal(simua_init(&w->b.u, w->net, 2, on_b_ua, tweak), 0);
     w->a.u.on_send = on_send;
     w->b.u.on_send = on_send;
     w->r_addr = sim_addr_make(3, 5060);

@@ -74,6 +74,8 @@ void on_a_session(sipua_session *s, const sipua_session_event *ev, void *user);
  * ends what is still up, lets every timer run out and checks that nothing
  * is left in the cores. */
 world *world_new(b_mode mode);
+/* The same with both UAs' configuration changed by tweak (NULL: none). */
+world *world_new_with(b_mode mode, void (*tweak)(sipua_ua_config *cfg));
 void world_free(world *w);
 sipua_time now_of(world *w);
 void run_until(world *w, sipua_time t);
