@@ -111,7 +111,7 @@ static void cnonce_of(const sipua_session *s, char out[17])
 {
     static const char hex[] = "0123456789abcdef";
     uint8_t r[8];
-    s->host.random(s->host.ctx, r, sizeof r);
+    s->host->random(s->host->ctx, r, sizeof r);
     for (size_t i = 0; i < sizeof r; i++) {
         out[2 * i] = hex[r[i] >> 4];
         out[2 * i + 1] = hex[r[i] & 15];
@@ -126,7 +126,7 @@ static int credentials_line(const sipua_session *s, const sipua_auth *ch, int pr
                             sipua_str method, sipua_str uri, sipua_str body, uint32_t nc, char *out,
                             size_t cap)
 {
-    const sipua__cred *c = creds_find(s->host.creds, ch->realm);
+    const sipua__cred *c = creds_find(s->host->creds, ch->realm);
     if (!c)
         return SIPUA_ENOTFOUND;
     char cnonce[17];
@@ -175,7 +175,7 @@ static int request_line(const char *buf, size_t len, sipua_str *method, sipua_st
 int sipua__auth_invite_challenged(sipua_session *s, const sipua_msg *resp)
 {
     int code = sipua_msg_status(resp);
-    if ((code != 401 && code != 407) || !s->host.creds || !s->host.creds->n || s->cancel_wanted ||
+    if ((code != 401 && code != 407) || !s->host->creds || !s->host->creds->n || s->cancel_wanted ||
         s->final_given || s->auth_rounds >= AUTH_ROUNDS_MAX)
         return 0;
     int proxy = code == 407;
@@ -185,7 +185,7 @@ int sipua__auth_invite_challenged(sipua_session *s, const sipua_msg *resp)
     while (n < 8 && sipua_msg_auth(resp, id, n, &ch[n]) == 0)
         n++;
     int i = n ? sipua_auth_choose(ch, n) : SIPUA_ENOTFOUND;
-    if (i < 0 || !creds_find(s->host.creds, ch[i].realm))
+    if (i < 0 || !creds_find(s->host->creds, ch[i].realm))
         return 0;
     /* refused: a new challenge, not stale, for a realm we answered */
     int stale = sipua_str_caseeq(ch[i].stale, "true");
@@ -241,7 +241,7 @@ int sipua__auth_invite_challenged(sipua_session *s, const sipua_msg *resp)
 
 int sipua__auth_add(sipua_session *s, char *buf, size_t len, size_t cap)
 {
-    if (!s->auth_chal || !s->host.creds)
+    if (!s->auth_chal || !s->host->creds)
         return (int)len;
     sipua_auth ch;
     sipua_str method, uri;

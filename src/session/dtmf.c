@@ -57,7 +57,7 @@ void sipua__dtmf_stop(sipua_session *s)
     sipua__session_free(s, s->dtmf);
     s->dtmf = NULL;
     if (!s->detached)
-        sipua__timer_cancel(s->host.timers, &s->t_dtmf);
+        sipua__timer_cancel(s->host->timers, &s->t_dtmf);
 }
 
 /* The next entry of the queue: a pause arms the timer, a tone goes out in
@@ -71,7 +71,7 @@ static int dtmf_next(sipua_session *s)
     s->dtmf_head = (s->dtmf_head + 1) % SIPUA__DTMF_QUEUE;
     s->dtmf_len--;
     if (it.tone == ',') {
-        sipua__timer_schedule(s->host.timers, &s->t_dtmf,
+        sipua__timer_schedule(s->host->timers, &s->t_dtmf,
                               sipua__session_now(s) + SIPUA__DTMF_PAUSE);
         return 0;
     }
@@ -114,12 +114,14 @@ void sipua__dtmf_on_info_done(sipua_session *s, int code)
     /* the next one after the tone's duration and the gap; a call made
      * meanwhile waits for it too */
     sipua_time wait = ((sipua_time)s->dtmf_last.duration_ms + s->dtmf_last.gap_ms) * 1000;
-    sipua__timer_schedule(s->host.timers, &s->t_dtmf, sipua__session_now(s) + wait);
+    sipua__timer_schedule(s->host->timers, &s->t_dtmf, sipua__session_now(s) + wait);
 }
 
 int sipua_session_send_dtmf(sipua_session *s, const char *tones, const sipua_dtmf_opts *opts,
                             sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     sipua_dtmf_opts defaults;
     if (!opts) {
         sipua_dtmf_opts_init(&defaults);

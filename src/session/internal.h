@@ -58,7 +58,9 @@ struct sipua_session {
     sipua__owner owner; /* SESSION_SERVER: the INVITE server transaction's user */
     int refs;
     uint64_t id;
-    sipua__session_host host;
+    /* the UA's (its address is stable); not used once detached, when the
+     * UA may be gone: what outlives it is copied (alloc) */
+    const sipua__session_host *host;
     sipua_allocator alloc; /* a copy: the application may release the session after the UA */
     sipua_direction dir;
     sipua__session_state st;
@@ -200,7 +202,7 @@ enum { SIPUA__REINV_HOLD = 1, SIPUA__REINV_RENEGOTIATE, SIPUA__REINV_REFRESH };
 
 static inline sipua_time sipua__session_now(const sipua_session *s)
 {
-    return *s->host.now;
+    return *s->host->now;
 }
 
 /* A call from the application brings the time it was given: the UA's
@@ -208,19 +210,19 @@ static inline sipua_time sipua__session_now(const sipua_session *s)
  * from then. */
 static inline void sipua__session_touch(sipua_session *s, sipua_time now)
 {
-    if (!s->detached && now > *s->host.now)
-        *s->host.now = now;
+    if (!s->detached && now > *s->host->now)
+        *s->host->now = now;
 }
 
 static inline void *sipua__session_alloc(const sipua_session *s, size_t n)
 {
-    return s->host.alloc->alloc(n, s->host.alloc->user);
+    return s->alloc.alloc(n, s->alloc.user);
 }
 
 static inline void sipua__session_free(const sipua_session *s, void *p)
 {
     if (p)
-        s->host.alloc->free(p, s->host.alloc->user);
+        s->alloc.free(p, s->alloc.user);
 }
 
 static inline sipua_str sipua__cstr(const char *c)

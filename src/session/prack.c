@@ -45,6 +45,8 @@ int sipua__prack_allows_2xx(const sipua_session *s)
 
 int sipua_session_preaccept(sipua_session *s, const sipua_answer_opts *opts, sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     if (!s)
         return SIPUA_EINVAL;
     sipua__session_touch(s, now);
@@ -71,7 +73,7 @@ int sipua_session_preaccept(sipua_session *s, const sipua_answer_opts *opts, sip
             return r;
         uint32_t rseq = 0;
         while (rseq == 0) { /* RFC 3262 3: 1 to 2^31 - 1 */
-            s->host.random(s->host.ctx, (uint8_t *)&rseq, sizeof rseq);
+            s->host->random(s->host->ctx, (uint8_t *)&rseq, sizeof rseq);
             rseq &= 0x7fffffffu;
         }
         s->rseq = rseq;
@@ -107,9 +109,9 @@ int sipua_session_preaccept(sipua_session *s, const sipua_answer_opts *opts, sip
         s->rel_buf = rel;
         s->rel_len = (size_t)n;
         s->rel_pending = 1;
-        s->rel_interval = s->host.t1;
-        s->rel_give_up = sipua__session_now(s) + 64 * s->host.t1;
-        sipua__timer_schedule(s->host.timers, &s->t_rel, sipua__session_now(s) + s->host.t1);
+        s->rel_interval = s->host->t1;
+        s->rel_give_up = sipua__session_now(s) + 64 * s->host->t1;
+        sipua__timer_schedule(s->host->timers, &s->t_rel, sipua__session_now(s) + s->host->t1);
     }
     sipua__session_emit(s, SIPUA_SESSION_EV_PROGRESS, NULL, 183, SIPUA_CAUSE_NONE, 0);
     return 0;
@@ -134,11 +136,11 @@ static void on_rel_timer(sipua__timer *t, sipua_time now, void *user)
     }
     if (s->invite_txn)
         sipua__txn_server_respond(s->invite_txn, s->rel_buf, s->rel_len, now);
-    s->rel_interval = s->rel_interval * 2 < s->host.t2 ? s->rel_interval * 2 : s->host.t2;
+    s->rel_interval = s->rel_interval * 2 < s->host->t2 ? s->rel_interval * 2 : s->host->t2;
     sipua_time next = now + s->rel_interval;
     if (next > s->rel_give_up)
         next = s->rel_give_up;
-    sipua__timer_schedule(s->host.timers, &s->t_rel, next);
+    sipua__timer_schedule(s->host->timers, &s->t_rel, next);
 }
 
 void sipua__prack_on_request(sipua_session *s, sipua__txn *st, const sipua_msg *req)
@@ -158,7 +160,7 @@ void sipua__prack_on_request(sipua_session *s, sipua__txn *st, const sipua_msg *
         return;
     }
     s->rel_pending = 0;
-    sipua__timer_cancel(s->host.timers, &s->t_rel);
+    sipua__timer_cancel(s->host->timers, &s->t_rel);
     sipua__session_respond_simple(s, st, req, 200, "OK", NULL);
     if (s->accept_wanted && !s->final_given && s->st == ST_PROCEEDING) {
         s->accept_wanted = 0;
@@ -214,7 +216,7 @@ static sipua__rel_seen *rel_slot(sipua_session *s, sipua__dialog *d, int *fresh)
 int sipua__prack_client_provisional(sipua_session *s, sipua__dialog *d, const sipua_msg *resp)
 {
     uint32_t rseq;
-    if (!d || sipua_msg_status(resp) == 100 || s->host.rel100 == SIPUA_100REL_DISABLED ||
+    if (!d || sipua_msg_status(resp) == 100 || s->host->rel100 == SIPUA_100REL_DISABLED ||
         !sipua_msg_has_option(resp, SIPUA_HDR_REQUIRE, "100rel") ||
         sipua_msg_rseq(resp, &rseq) != 0)
         return 0; /* not reliable (or, without a To tag, not acknowledgeable) */

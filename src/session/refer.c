@@ -139,7 +139,7 @@ static void refer_progress(sipua_session *s, int code, const sipua_msg *msg, int
     if (final) {
         s->refer_sub = 0;
         if (!s->detached)
-            sipua__timer_cancel(s->host.timers, &s->t_refer);
+            sipua__timer_cancel(s->host->timers, &s->t_refer);
     }
     if (!s->cb || s->detached)
         return;
@@ -153,6 +153,8 @@ static void refer_progress(sipua_session *s, int code, const sipua_msg *msg, int
 int sipua_session_refer(sipua_session *s, sipua_str target, const sipua_refer_opts *opts,
                         sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     if (!s || (opts && opts->version != SIPUA_REFER_OPTS_VERSION))
         return SIPUA_EINVAL;
     sipua__session_touch(s, now);
@@ -501,7 +503,7 @@ static int start_call(sipua_session *s, sipua__referral *rf, sipua_session_cb cb
              me->uri.whole.p);
     o.from = sipua__cstr(from);
     sipua_session *call;
-    int r = sipua_invite((sipua_ua *)s->host.ctx, sipua__cstr(uri), &hop, &o, cb, user,
+    int r = sipua_invite((sipua_ua *)s->host->ctx, sipua__cstr(uri), &hop, &o, cb, user,
                          sipua__session_now(s), &call);
     if (r != 0)
         return r;
@@ -518,6 +520,8 @@ static int start_call(sipua_session *s, sipua__referral *rf, sipua_session_cb cb
 int sipua_session_refer_accept(sipua_session *s, sipua_session_cb cb, void *user, sipua_time now,
                                sipua_session **out)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     if (!s)
         return SIPUA_EINVAL;
     sipua__session_touch(s, now);
@@ -533,6 +537,8 @@ int sipua_session_refer_accept(sipua_session *s, sipua_session_cb cb, void *user
 
 int sipua_session_refer_reject(sipua_session *s, int status_code, sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     if (!s)
         return SIPUA_EINVAL;
     if (status_code && (status_code < 400 || status_code > 699))
@@ -638,7 +644,7 @@ void sipua__refer_on_done(sipua_session *s, sipua__sreq *q, int code, const sipu
             if (!s->refer_sub) {
                 s->refer_sub = 1;
                 if (!s->detached)
-                    sipua__timer_schedule(s->host.timers, &s->t_refer,
+                    sipua__timer_schedule(s->host->timers, &s->t_refer,
                                           sipua__session_now(s) + REFER_WAIT_US);
                 refer_progress(s, code, resp, 0);
             }
@@ -738,6 +744,8 @@ static int is_token(sipua_str m)
 int sipua_session_send_request(sipua_session *s, sipua_str method, const sipua_request_opts *opts,
                                sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     if (!s || !is_token(method) || (opts && opts->version != SIPUA_REQUEST_OPTS_VERSION))
         return SIPUA_EINVAL;
     static const char *const own[] = {"INVITE", "ACK",    "CANCEL", "PRACK",

@@ -18,16 +18,16 @@ void sipua__reinvite_init(sipua_session *s)
     sipua__timer_init(&s->t_glare, on_glare, s);
     sipua__timer_init(&s->t_re2xx, on_re2xx, s);
     sipua__timer_init(&s->t_se, on_se, s);
-    s->se_asked = s->host.session_expires;
+    s->se_asked = s->host->session_expires;
 }
 
 void sipua__reinvite_stop(sipua_session *s)
 {
     if (s->detached)
         return;
-    sipua__timer_cancel(s->host.timers, &s->t_glare);
-    sipua__timer_cancel(s->host.timers, &s->t_re2xx);
-    sipua__timer_cancel(s->host.timers, &s->t_se);
+    sipua__timer_cancel(s->host->timers, &s->t_glare);
+    sipua__timer_cancel(s->host->timers, &s->t_re2xx);
+    sipua__timer_cancel(s->host->timers, &s->t_se);
 }
 
 void sipua__reinvite_release(sipua_session *s)
@@ -137,7 +137,7 @@ static void se_arm(sipua_session *s)
 {
     if (s->detached)
         return;
-    sipua__timer_cancel(s->host.timers, &s->t_se);
+    sipua__timer_cancel(s->host->timers, &s->t_se);
     if (!s->se_interval || s->final_given)
         return;
     sipua_time iv = (sipua_time)s->se_interval * SEC, at;
@@ -147,7 +147,7 @@ static void se_arm(sipua_session *s)
         sipua_time margin = iv / 3 < 32 * SEC ? iv / 3 : 32 * SEC;
         at = iv - margin;
     }
-    sipua__timer_schedule(s->host.timers, &s->t_se, sipua__session_now(s) + at);
+    sipua__timer_schedule(s->host->timers, &s->t_se, sipua__session_now(s) + at);
 }
 
 /* The Session-Expires line for a re-INVITE or UPDATE of ours, into out
@@ -168,7 +168,7 @@ static void se_from_request(sipua_session *s, const sipua_msg *req, char *out, s
     uint32_t delta;
     int refresher;
     out[0] = 0;
-    if (s->host.session_timer == SIPUA_TIMER_DISABLED || !se_of(req, &delta, &refresher)) {
+    if (s->host->session_timer == SIPUA_TIMER_DISABLED || !se_of(req, &delta, &refresher)) {
         s->se_interval = 0;
         return;
     }
@@ -186,8 +186,8 @@ static void se_from_request(sipua_session *s, const sipua_msg *req, char *out, s
 static int se_too_small(const sipua_session *s, const sipua_msg *req, uint32_t *delta)
 {
     int refresher;
-    return s->host.session_timer != SIPUA_TIMER_DISABLED && se_of(req, delta, &refresher) &&
-           *delta < s->host.min_se;
+    return s->host->session_timer != SIPUA_TIMER_DISABLED && se_of(req, delta, &refresher) &&
+           *delta < s->host->min_se;
 }
 
 /* A response to a re-INVITE or UPDATE: our Contact for 2xx (target
@@ -207,9 +207,9 @@ static int reply(sipua_session *s, sipua__txn *st, const sipua_msg *req, int cod
         sipua__session_contact(s, s->peer.transport, contact, sizeof contact);
         sipua_builder_header(&b, SIPUA_STR("Contact"), sipua__cstr(contact));
         sipua_builder_header(&b, SIPUA_STR("Allow"), SIPUA_STR(SIPUA__SESSION_ALLOW));
-        sipua_builder_header(&b, SIPUA_STR("Supported"), sipua__cstr(s->host.supported));
+        sipua_builder_header(&b, SIPUA_STR("Supported"), sipua__cstr(s->host->supported));
     }
-    sipua_builder_header(&b, SIPUA_STR("Server"), sipua__cstr(s->host.user_agent));
+    sipua_builder_header(&b, SIPUA_STR("Server"), sipua__cstr(s->host->user_agent));
     if (extra && *extra)
         sipua_builder_raw(&b, sipua__cstr(extra));
     if (body.len)
@@ -254,7 +254,7 @@ static int send_offer(sipua_session *s, sipua_method method, int kind, int hold)
     }
     char se[96], sup[64];
     se_request_line(s, se, sizeof se);
-    snprintf(sup, sizeof sup, "Supported: %s", s->host.supported);
+    snprintf(sup, sizeof sup, "Supported: %s", s->host->supported);
     const char *extra[2] = {sup, se};
     int r = sipua__session_send_in_dialog(s, method, extra, se[0] ? 2 : 1,
                                           (sipua_str){body, blen > 0 ? (size_t)blen : 0},
@@ -283,21 +283,29 @@ static int start(sipua_session *s, sipua_time now, sipua_method method, int hold
 
 int sipua_session_hold(sipua_session *s, sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     return start(s, now, SIPUA_METHOD_INVITE, 1);
 }
 
 int sipua_session_unhold(sipua_session *s, sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     return start(s, now, SIPUA_METHOD_INVITE, 0);
 }
 
 int sipua_session_renegotiate(sipua_session *s, sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     return start(s, now, SIPUA_METHOD_INVITE, s ? s->oa.held : 0);
 }
 
 int sipua_session_update(sipua_session *s, sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     return start(s, now, SIPUA_METHOD_UPDATE, s ? s->oa.held : 0);
 }
 
@@ -335,7 +343,7 @@ static void dialog_lost(sipua_session *s, const sipua_msg *resp, int code, sipua
 static sipua_time glare_backoff(sipua_session *s)
 {
     uint32_t r;
-    s->host.random(s->host.ctx, (uint8_t *)&r, sizeof r);
+    s->host->random(s->host->ctx, (uint8_t *)&r, sizeof r);
     if (s->dir == SIPUA_DIRECTION_OUTGOING)
         return (sipua_time)(210 + r % 191) * 10000;
     return (sipua_time)(r % 201) * 10000;
@@ -351,7 +359,7 @@ void sipua__reinvite_on_response(sipua_session *s, sipua__sreq *q, const sipua_m
         /* a 2xx again (RFC 6026 7.2): the same ACK again */
         if (q->method == SIPUA_METHOD_INVITE && code < 300 && cs && s->ack_len &&
             s->ack_cseq == cs->number && !s->detached)
-            s->host.send(s->host.ctx, &s->ack_to, s->ack_buf, s->ack_len);
+            s->host->send(s->host->ctx, &s->ack_to, s->ack_buf, s->ack_len);
         return;
     }
     s->reinv_req = NULL;
@@ -405,7 +413,7 @@ void sipua__reinvite_on_response(sipua_session *s, sipua__sreq *q, const sipua_m
         s->glare_kind = s->reinv_kind;
         s->glare_hold = s->reinv_hold;
         s->glare_update = q->method == SIPUA_METHOD_UPDATE;
-        sipua__timer_schedule(s->host.timers, &s->t_glare,
+        sipua__timer_schedule(s->host->timers, &s->t_glare,
                               sipua__session_now(s) + glare_backoff(s));
         return;
     }
@@ -438,7 +446,7 @@ static void on_glare(sipua__timer *t, sipua_time now, void *user)
         return;
     if (s->reinv_req || s->re_ok_pending) {
         /* the peer's went first: try again later */
-        sipua__timer_schedule(s->host.timers, &s->t_glare,
+        sipua__timer_schedule(s->host->timers, &s->t_glare,
                               sipua__session_now(s) + glare_backoff(s));
         return;
     }
@@ -467,7 +475,7 @@ static void on_se(sipua__timer *t, sipua_time now, void *user)
     }
     if (busy(s)) {
         /* an exchange is under way: its 2xx refreshes; look again soon */
-        sipua__timer_schedule(s->host.timers, &s->t_se, sipua__session_now(s) + SEC);
+        sipua__timer_schedule(s->host->timers, &s->t_se, sipua__session_now(s) + SEC);
         return;
     }
     send_offer(s, s->peer_update ? SIPUA_METHOD_UPDATE : SIPUA_METHOD_INVITE, SIPUA__REINV_REFRESH,
@@ -477,7 +485,7 @@ static void on_se(sipua__timer *t, sipua_time now, void *user)
 int sipua__timer_client_422(sipua_session *s, const sipua_msg *resp)
 {
     uint32_t min = min_se_of(resp);
-    if (s->host.session_timer == SIPUA_TIMER_DISABLED || s->se_retried || s->final_given ||
+    if (s->host->session_timer == SIPUA_TIMER_DISABLED || s->se_retried || s->final_given ||
         s->cancel_wanted || !min || min > 86400 || min <= s->se_asked || !s->invite_txn)
         return 0;
     /* the INVITE again, CSeq + 1 and a new branch, with the interval
@@ -500,7 +508,8 @@ void sipua__timer_client_2xx(sipua_session *s, const sipua_msg *resp)
     s->peer_update = peer_allows_update(resp);
     /* without timers of ours, a Session-Expires the UAS put in its 2xx is
      * its own to refresh (RFC 4028 9) */
-    if (s->host.session_timer == SIPUA_TIMER_DISABLED || !se_of(resp, &delta, &refresher) || !delta)
+    if (s->host->session_timer == SIPUA_TIMER_DISABLED || !se_of(resp, &delta, &refresher) ||
+        !delta)
         return;
     s->se_interval = delta;
     s->se_we_refresh = refresher != 2;
@@ -514,7 +523,7 @@ int sipua__timer_server_check(sipua_session *s)
     if (!se_too_small(s, s->invite, &delta))
         return 0;
     char extra[64];
-    snprintf(extra, sizeof extra, "Min-SE: %u\r\n", (unsigned)s->host.min_se);
+    snprintf(extra, sizeof extra, "Min-SE: %u\r\n", (unsigned)s->host->min_se);
     sipua__session_send_invite_response(s, 422, "Session Interval Too Small", NULL, 0, extra,
                                         (sipua_str){NULL, 0});
     return 1;
@@ -543,7 +552,7 @@ static void on_re2xx(sipua__timer *t, sipua_time now, void *user)
         return;
     if (!s->reinv_st && now < s->re_give_up) {
         /* the transaction is over: wait for the ACK until the end */
-        sipua__timer_schedule(s->host.timers, &s->t_re2xx, s->re_give_up);
+        sipua__timer_schedule(s->host->timers, &s->t_re2xx, s->re_give_up);
         return;
     }
     if (now >= s->re_give_up) {
@@ -558,11 +567,11 @@ static void on_re2xx(sipua__timer *t, sipua_time now, void *user)
         return;
     }
     sipua__txn_server_respond(s->reinv_st, s->re_ok_buf, s->re_ok_len, now);
-    s->re_interval = s->re_interval * 2 < s->host.t2 ? s->re_interval * 2 : s->host.t2;
+    s->re_interval = s->re_interval * 2 < s->host->t2 ? s->re_interval * 2 : s->host->t2;
     sipua_time next = now + s->re_interval;
     if (next > s->re_give_up)
         next = s->re_give_up;
-    sipua__timer_schedule(s->host.timers, &s->t_re2xx, next);
+    sipua__timer_schedule(s->host->timers, &s->t_re2xx, next);
 }
 
 void sipua__reinvite_on_request(sipua_session *s, sipua__txn *st, const sipua_msg *req)
@@ -586,7 +595,7 @@ void sipua__reinvite_on_request(sipua_session *s, sipua__txn *st, const sipua_ms
         (s->re_ok_pending && s->re_offer_in_ok)) {
         char ra[32];
         uint32_t r;
-        s->host.random(s->host.ctx, (uint8_t *)&r, sizeof r);
+        s->host->random(s->host->ctx, (uint8_t *)&r, sizeof r);
         snprintf(ra, sizeof ra, "Retry-After: %u\r\n", (unsigned)(r % 11));
         reply(s, st, req, 500, "Server Internal Error", ra, (sipua_str){NULL, 0}, buf, sizeof buf);
         return;
@@ -594,7 +603,7 @@ void sipua__reinvite_on_request(sipua_session *s, sipua__txn *st, const sipua_ms
     uint32_t delta;
     if (se_too_small(s, req, &delta)) {
         char extra[64];
-        snprintf(extra, sizeof extra, "Min-SE: %u\r\n", (unsigned)s->host.min_se);
+        snprintf(extra, sizeof extra, "Min-SE: %u\r\n", (unsigned)s->host->min_se);
         reply(s, st, req, 422, "Session Interval Too Small", extra, (sipua_str){NULL, 0}, buf,
               sizeof buf);
         return;
@@ -648,9 +657,9 @@ void sipua__reinvite_on_request(sipua_session *s, sipua__txn *st, const sipua_ms
         s->re_ok_pending = 1;
         s->re_cseq = sipua_msg_cseq(req) ? sipua_msg_cseq(req)->number : 0;
         s->re_offer_in_ok = offer_in_ok;
-        s->re_interval = s->host.t1;
-        s->re_give_up = sipua__session_now(s) + 64 * s->host.t1;
-        sipua__timer_schedule(s->host.timers, &s->t_re2xx, sipua__session_now(s) + s->host.t1);
+        s->re_interval = s->host->t1;
+        s->re_give_up = sipua__session_now(s) + 64 * s->host->t1;
+        sipua__timer_schedule(s->host->timers, &s->t_re2xx, sipua__session_now(s) + s->host->t1);
     }
     if (ps == 0)
         renegotiated(s, req, 200, held);
@@ -662,7 +671,7 @@ void sipua__reinvite_on_ack(sipua_session *s, const sipua_msg *ack)
     if (!s->re_ok_pending || !c || c->number != s->re_cseq)
         return;
     s->re_ok_pending = 0;
-    sipua__timer_cancel(s->host.timers, &s->t_re2xx);
+    sipua__timer_cancel(s->host->timers, &s->t_re2xx);
     if (!s->re_offer_in_ok)
         return;
     s->re_offer_in_ok = 0;

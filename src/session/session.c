@@ -14,7 +14,7 @@ static void random_hex(const sipua_session *s, char *out, size_t bytes)
     uint8_t r[16];
     if (bytes > sizeof r)
         bytes = sizeof r;
-    s->host.random(s->host.ctx, r, bytes);
+    s->host->random(s->host->ctx, r, bytes);
     for (size_t i = 0; i < bytes; i++) {
         out[2 * i] = hex[r[i] >> 4];
         out[2 * i + 1] = hex[r[i] & 15];
@@ -160,6 +160,8 @@ static sipua_session *session_new(const sipua__session_host *host, uint64_t id, 
     memset(s, 0, sizeof *s);
     s->owner.kind = SIPUA__OWNER_SESSION_SERVER;
     s->refs = 1;
+    s->host = host;
+    s->alloc = *host->alloc;
     sipua__timer_init(&s->t_2xx, on_2xx_timer, s);
     sipua__timer_init(&s->t_noanswer, on_noanswer, s);
     sipua__prack_init(s);
@@ -167,9 +169,6 @@ static sipua_session *session_new(const sipua__session_host *host, uint64_t id, 
     sipua__reinvite_init(s);
     sipua__refer_init(s);
     s->id = id;
-    s->host = *host;
-    s->alloc = *host->alloc;
-    s->host.alloc = &s->alloc;
     s->dir = dir;
     s->sdp = host->sdp;
     if (!s->sdp) {
@@ -190,12 +189,12 @@ static void timers_stop(sipua_session *s)
 {
     if (s->detached)
         return;
-    sipua__timer_cancel(s->host.timers, &s->t_2xx);
-    sipua__timer_cancel(s->host.timers, &s->t_noanswer);
-    sipua__timer_cancel(s->host.timers, &s->t_rel);
-    sipua__timer_cancel(s->host.timers, &s->t_dtmf);
+    sipua__timer_cancel(s->host->timers, &s->t_2xx);
+    sipua__timer_cancel(s->host->timers, &s->t_noanswer);
+    sipua__timer_cancel(s->host->timers, &s->t_rel);
+    sipua__timer_cancel(s->host->timers, &s->t_dtmf);
     sipua__reinvite_stop(s);
-    sipua__timer_cancel(s->host.timers, &s->t_refer);
+    sipua__timer_cancel(s->host->timers, &s->t_refer);
 }
 
 /* What the session holds in the UA (its dialogs, its timers), given back
@@ -227,13 +226,13 @@ void sipua__session_release(sipua_session *s)
         sipua__txn_set_user(t, NULL);
         s->refs--; /* the transaction's; the caller holds one more */
     }
-    if (s->host.dialogs) {
+    if (s->host->dialogs) {
         /* every dialog of the session's set: the winner and the forks */
         sipua_str cid = s->call_id;
         sipua_str tag = sipua__cstr(s->local_tag);
         if (s->dir == SIPUA_DIRECTION_OUTGOING && cid.p) {
             sipua__dialog *d;
-            while ((d = sipua__dialog_table_first_in_set(s->host.dialogs, cid, tag)) != NULL)
+            while ((d = sipua__dialog_table_first_in_set(s->host->dialogs, cid, tag)) != NULL)
                 sipua__dialog_free(d);
         } else if (s->dialog) {
             sipua__dialog_free(s->dialog);
@@ -291,7 +290,7 @@ void sipua__session_maybe_finished(sipua_session *s)
         sipua__refer_busy(s))
         return;
     s->finished = 1;
-    s->host.finished(s->host.ctx, s);
+    s->host->finished(s->host->ctx, s);
 }
 
 void sipua__session_emit(sipua_session *s, sipua_session_event_kind kind, const sipua_msg *msg,
@@ -376,7 +375,7 @@ static int keep_invite(sipua_session *s, const char *bytes, size_t len, const si
     s->invite_len = len;
     sipua_msg *full = NULL;
     if (!parsed) {
-        full = sipua_msg_new(NULL, s->host.alloc);
+        full = sipua_msg_new(NULL, &s->alloc);
         if (!full || sipua_msg_parse(full, s->invite_buf, len, SIPUA_PARSE_DATAGRAM) <= 0) {
             int r = full ? SIPUA_EPARSE : SIPUA_ENOMEM;
             sipua_msg_free(full);
@@ -384,7 +383,7 @@ static int keep_invite(sipua_session *s, const char *bytes, size_t len, const si
         }
         parsed = full;
     }
-    s->invite = sipua_msg_copy(parsed, s->invite_buf, len, s->host.alloc);
+    s->invite = sipua_msg_copy(parsed, s->invite_buf, len, &s->alloc);
     sipua_msg_free(full);
     return s->invite ? 0 : SIPUA_ENOMEM;
 }
@@ -408,7 +407,7 @@ void sipua__shared_caps_unref(sipua__shared_caps *c)
  * same address, else new ones (which become the UA's latest). */
 static sipua__shared_caps *caps_for(const sipua_session *s, const char *address)
 {
-    sipua__shared_caps **latest = s->host.caps, *c = latest ? *latest : NULL;
+    sipua__shared_caps **latest = s->host->caps, *c = latest ? *latest : NULL;
     if (c && strcmp(c->caps.address, address) == 0) {
         c->refs++;
         return c;
@@ -436,9 +435,9 @@ static int oa_start(sipua_session *s, const sipua_endpoint *me)
     if (!s->caps)
         return SIPUA_ENOMEM;
     uint64_t sid;
-    s->host.random(s->host.ctx, (uint8_t *)&sid, sizeof sid);
+    s->host->random(s->host->ctx, (uint8_t *)&sid, sizeof sid);
     int r = sipua_sdp_oa_init(&s->oa, &s->caps->caps, sid >> 1);
-    s->oa.audio_port = (uint16_t)(s->host.rtp_port_base + 2 * (s->id % 5000));
+    s->oa.audio_port = (uint16_t)(s->host->rtp_port_base + 2 * (s->id % 5000));
     return r;
 }
 
@@ -476,9 +475,9 @@ void sipua__session_contact(const sipua_session *s, sipua_transport t, char *out
 
 static void via_for(const sipua_session *s, const sipua_endpoint *to, char *out, size_t cap)
 {
-    const sipua_endpoint *me = s->host.identity(s->host.ctx, to->transport);
+    const sipua_endpoint *me = s->host->identity(s->host->ctx, to->transport);
     if (!me)
-        me = s->host.identity(s->host.ctx, SIPUA_TRANSPORT_UDP);
+        me = s->host->identity(s->host->ctx, SIPUA_TRANSPORT_UDP);
     const char *host = me ? me->host : "invalid.invalid";
     const char *fmt = strchr(host, ':') ? "SIP/2.0/%s [%s]" : "SIP/2.0/%s %s";
     int n = snprintf(out, cap, fmt, sipua_transport_name(to->transport), host);
@@ -506,7 +505,8 @@ static void put_text(char *out, size_t cap, size_t *n, const char *text)
 static void take_reg_contact(sipua_session *s, sipua_str local, int anonymous, sipua_transport t)
 {
     char c[SIPUA__CONTACT_MAX];
-    if (!s->host.reg_contact || !s->host.reg_contact(s->host.ctx, local, anonymous, t, c, sizeof c))
+    if (!s->host->reg_contact ||
+        !s->host->reg_contact(s->host->ctx, local, anonymous, t, c, sizeof c))
         return;
     size_t n = strlen(c) + 1;
     if ((s->reg_contact = sipua__session_alloc(s, n)) != NULL)
@@ -522,9 +522,9 @@ static void contact_for(const sipua_session *s, sipua_transport t, char *out, si
         put_text(out, cap, &n, s->reg_contact);
         return;
     }
-    const sipua_endpoint *me = s->host.identity(s->host.ctx, t);
+    const sipua_endpoint *me = s->host->identity(s->host->ctx, t);
     if (!me)
-        me = s->host.identity(s->host.ctx, SIPUA_TRANSPORT_UDP);
+        me = s->host->identity(s->host->ctx, SIPUA_TRANSPORT_UDP);
     const char *host = me ? me->host : "invalid.invalid";
     char tn[4] = {0}, port[8] = {0};
     const char *name = sipua_transport_name(t);
@@ -585,7 +585,7 @@ int sipua__session_send_in_dialog_named(sipua_session *s, sipua_method method,
     else
         next_hop_endpoint(s, sipua__dialog_remote_target(s->dialog), &to);
     via_for(s, &to, via, sizeof via);
-    int br = sipua__txn_make_branch(s->host.txn, branch, sizeof branch);
+    int br = sipua__txn_make_branch(s->host->txn, branch, sizeof branch);
     if (br < 0)
         return br;
     contact_for(s, to.transport, contact, sizeof contact);
@@ -612,7 +612,7 @@ int sipua__session_send_in_dialog_named(sipua_session *s, sipua_method method,
         n = sipua__auth_add(s, buf, (size_t)n, sizeof buf);
     if (method == SIPUA_METHOD_ACK) {
         sipua__reinvite_keep_ack(s, &to, buf, (size_t)n);
-        return s->host.send(s->host.ctx, &to, buf, (size_t)n);
+        return s->host->send(s->host->ctx, &to, buf, (size_t)n);
     }
     sipua__sreq *q = sipua__session_alloc(s, sizeof *q);
     if (!q)
@@ -624,7 +624,7 @@ int sipua__session_send_in_dialog_named(sipua_session *s, sipua_method method,
     sipua__txn_dest d;
     sipua__txn_dest_init(&d, (sipua__transport_kind)to.transport, to.host, to.port, to.conn);
     sipua__txn *t;
-    int rc = sipua__txn_client_new(s->host.txn, buf, (size_t)n, &d, q, sipua__session_now(s), &t);
+    int rc = sipua__txn_client_new(s->host->txn, buf, (size_t)n, &d, q, sipua__session_now(s), &t);
     if (rc < 0) {
         sipua_session_unref(s);
         sipua__session_free(s, q);
@@ -828,7 +828,7 @@ int sipua__session_invite_again(sipua_session *s, const char *const *drop, size_
     if (!s->invite_txn || s->final_given)
         return 0;
     char branch[40];
-    if (sipua__txn_make_branch(s->host.txn, branch, sizeof branch) < 0)
+    if (sipua__txn_make_branch(s->host->txn, branch, sizeof branch) < 0)
         return 0;
     const sipua_cseq *cs = sipua_msg_cseq(s->invite);
     sipua_str raw = {s->invite_buf, s->invite_len};
@@ -902,7 +902,7 @@ int sipua__session_invite_again(sipua_session *s, const char *const *drop, size_
     s->invite_buf = NULL;
     s->invite = NULL;
     if (keep_invite(s, buf, n, NULL) != 0 ||
-        sipua__txn_client_new(s->host.txn, s->invite_buf, s->invite_len, &d, q,
+        sipua__txn_client_new(s->host->txn, s->invite_buf, s->invite_len, &d, q,
                               sipua__session_now(s), &t) < 0) {
         sipua_msg_free(s->invite);
         sipua__session_free(s, s->invite_buf);
@@ -957,7 +957,7 @@ static int send_cancel(sipua_session *s)
     q->method = SIPUA_METHOD_CANCEL;
     sipua__txn_dest d = *sipua__txn_get_dest(s->invite_txn);
     sipua__txn *t;
-    int r = sipua__txn_client_new(s->host.txn, buf, (size_t)n, &d, q, sipua__session_now(s), &t);
+    int r = sipua__txn_client_new(s->host->txn, buf, (size_t)n, &d, q, sipua__session_now(s), &t);
     if (r < 0) {
         sipua_session_unref(s);
         sipua__session_free(s, q);
@@ -966,13 +966,15 @@ static int send_cancel(sipua_session *s)
     s->cancel_sent = 1;
     /* RFC 3261 9.1: no final response 64*T1 after the CANCEL, and the
      * INVITE is taken as canceled */
-    sipua__timer_schedule(s->host.timers, &s->t_noanswer,
-                          sipua__session_now(s) + 64 * s->host.t1);
+    sipua__timer_schedule(s->host->timers, &s->t_noanswer,
+                          sipua__session_now(s) + 64 * s->host->t1);
     return 0;
 }
 
 int sipua_session_cancel(sipua_session *s, const sipua_cancel_opts *opts, sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     if (!s)
         return SIPUA_EINVAL;
     sipua__session_touch(s, now);
@@ -1008,7 +1010,7 @@ static void client_invite_response(sipua_session *s, const sipua_msg *resp)
     sipua__dialog *d = NULL;
     sipua__dialog_outcome oc = SIPUA__DIALOG_SET_NO_DIALOG;
     if (code > 100)
-        sipua__dialog_table_uac_response(s->host.dialogs, s->invite, resp,
+        sipua__dialog_table_uac_response(s->host->dialogs, s->invite, resp,
                                          s->peer.transport == SIPUA_TRANSPORT_TLS, &d, &oc);
     if (code > 100 && code < 200) {
         if (oc == SIPUA__DIALOG_SET_LATE_PROVISIONAL)
@@ -1036,7 +1038,7 @@ static void client_invite_response(sipua_session *s, const sipua_msg *resp)
             if (d == s->dialog && s->ack_len && s->ack_cseq == 0 && !s->detached) {
                 /* the same ACK again: the dialog would number a new one
                  * after a re-INVITE (RFC 3261 13.2.2.4) */
-                s->host.send(s->host.ctx, &s->ack_to, s->ack_buf, s->ack_len);
+                s->host->send(s->host->ctx, &s->ack_to, s->ack_buf, s->ack_len);
                 return;
             }
             sipua__dialog *keep = s->dialog;
@@ -1212,7 +1214,7 @@ void sipua__session_on_txn_terminated(sipua__txn *t)
         s->invite_req = NULL;
         s->invite_txn = NULL;
         if (!s->detached)
-            sipua__dialog_table_end_early(s->host.dialogs, s->call_id, sipua__cstr(s->local_tag));
+            sipua__dialog_table_end_early(s->host->dialogs, s->call_id, sipua__cstr(s->local_tag));
     }
     if (s->bye_req == q)
         s->bye_req = NULL;
@@ -1267,7 +1269,7 @@ int sipua__session_build_invite_response(sipua_session *s, int code, const char 
         sipua_builder_header(&b, SIPUA_STR("Contact"), sipua__cstr(contact));
         sipua_builder_header(&b, SIPUA_STR("Allow"), SIPUA_STR(SIPUA__SESSION_ALLOW));
     }
-    sipua_builder_header(&b, SIPUA_STR("Server"), sipua__cstr(s->host.user_agent));
+    sipua_builder_header(&b, SIPUA_STR("Server"), sipua__cstr(s->host->user_agent));
     put_extra(&b, extra, nextra);
     if (raw_extra)
         sipua_builder_raw(&b, sipua__cstr(raw_extra));
@@ -1349,12 +1351,12 @@ static void on_2xx_timer(sipua__timer *t, sipua_time now, void *user)
         sipua__session_emit(s, SIPUA_SESSION_EV_TERMINATED, NULL, 0, SIPUA_CAUSE_NO_ACK, 0);
         return;
     }
-    s->host.send(s->host.ctx, &s->peer, s->ok_buf, s->ok_len);
-    s->ok_interval = s->ok_interval * 2 < s->host.t2 ? s->ok_interval * 2 : s->host.t2;
+    s->host->send(s->host->ctx, &s->peer, s->ok_buf, s->ok_len);
+    s->ok_interval = s->ok_interval * 2 < s->host->t2 ? s->ok_interval * 2 : s->host->t2;
     sipua_time next = now + s->ok_interval;
     if (next > s->ok_give_up)
         next = s->ok_give_up;
-    sipua__timer_schedule(s->host.timers, &s->t_2xx, next);
+    sipua__timer_schedule(s->host->timers, &s->t_2xx, next);
 }
 
 sipua_session *sipua__session_incoming(const sipua__session_host *host, uint64_t id, sipua__txn *st,
@@ -1420,7 +1422,7 @@ void sipua__session_started(sipua_session *s)
         return;
     /* the INVITE's Expires (RFC 3261 13.3.1), when sooner than the
      * no-answer timeout */
-    sipua_time wait = s->host.no_answer_timeout;
+    sipua_time wait = s->host->no_answer_timeout;
     uint32_t expires;
     if (sipua_msg_expires(s->invite, &expires) == 0 &&
         (!wait || (sipua_time)expires * 1000000 < wait)) {
@@ -1428,7 +1430,7 @@ void sipua__session_started(sipua_session *s)
         s->invite_expires = 1;
     }
     if (wait)
-        sipua__timer_schedule(s->host.timers, &s->t_noanswer, sipua__session_now(s) + wait);
+        sipua__timer_schedule(s->host->timers, &s->t_noanswer, sipua__session_now(s) + wait);
 }
 
 sipua_session *sipua__session_of_server_txn(sipua__txn *st)
@@ -1439,6 +1441,8 @@ sipua_session *sipua__session_of_server_txn(sipua__txn *st)
 
 int sipua_session_progress(sipua_session *s, const sipua_answer_opts *opts, sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     if (!s)
         return SIPUA_EINVAL;
     sipua__session_touch(s, now);
@@ -1458,7 +1462,7 @@ int sipua__session_uas_dialog(sipua_session *s, int status)
         return 0;
     sipua__dialog *d;
     int r = sipua__dialog_new_uas(s->invite, sipua__cstr(s->local_tag), status,
-                                  s->peer.transport == SIPUA_TRANSPORT_TLS, s->host.alloc, &d);
+                                  s->peer.transport == SIPUA_TRANSPORT_TLS, &s->alloc, &d);
     if (r == SIPUA_EPARSE) {
         sipua__session_send_invite_response(s, 400, "Bad Request (no usable Contact)", NULL, 0,
                                             NULL, (sipua_str){NULL, 0});
@@ -1467,7 +1471,7 @@ int sipua__session_uas_dialog(sipua_session *s, int status)
     }
     if (r < 0)
         return r;
-    if (sipua__dialog_table_add(s->host.dialogs, d) != 0) {
+    if (sipua__dialog_table_add(s->host->dialogs, d) != 0) {
         sipua__dialog_free(d);
         return SIPUA_EINVAL;
     }
@@ -1489,11 +1493,11 @@ int sipua__session_send_2xx(sipua_session *s, const char *const *extra, size_t n
     int r = sipua__session_send_invite_response(s, 200, "OK", extra, nextra, lines, body);
     if (r < 0)
         return r;
-    sipua__timer_cancel(s->host.timers, &s->t_noanswer);
+    sipua__timer_cancel(s->host->timers, &s->t_noanswer);
     s->st = ST_ANSWERED;
-    s->ok_interval = s->host.t1;
-    s->ok_give_up = sipua__session_now(s) + 64 * s->host.t1;
-    sipua__timer_schedule(s->host.timers, &s->t_2xx, sipua__session_now(s) + s->host.t1);
+    s->ok_interval = s->host->t1;
+    s->ok_give_up = sipua__session_now(s) + 64 * s->host->t1;
+    sipua__timer_schedule(s->host->timers, &s->t_2xx, sipua__session_now(s) + s->host->t1);
     sipua__session_emit(s, SIPUA_SESSION_EV_ACCEPTED, NULL, 200, SIPUA_CAUSE_NONE, 0);
     return 0;
 }
@@ -1530,6 +1534,8 @@ int sipua__session_answer_sdp(sipua_session *s, char *body, size_t cap)
 
 int sipua_session_accept(sipua_session *s, const sipua_answer_opts *opts, sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     (void)now;
     if (!s)
         return SIPUA_EINVAL;
@@ -1574,7 +1580,7 @@ int sipua_session_accept(sipua_session *s, const sipua_answer_opts *opts, sipua_
         sipua__session_free(s, s->accept_extra);
         s->accept_extra = keep;
         s->accept_wanted = 1;
-        sipua__timer_cancel(s->host.timers,
+        sipua__timer_cancel(s->host->timers,
                             &s->t_noanswer); /* answered: only the PRACK is awaited */
         return 0;
     }
@@ -1583,6 +1589,8 @@ int sipua_session_accept(sipua_session *s, const sipua_answer_opts *opts, sipua_
 
 int sipua_session_reject(sipua_session *s, const sipua_answer_opts *opts, sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     if (!s)
         return SIPUA_EINVAL;
     sipua__session_touch(s, now);
@@ -1648,7 +1656,7 @@ void sipua__session_respond_simple(sipua_session *s, sipua__txn *st, const sipua
                                src ? sipua__cstr(src->host) : (sipua_str){NULL, 0},
                                src ? src->port : 0) != 0)
         return;
-    sipua_builder_header(&b, SIPUA_STR("Server"), sipua__cstr(s->host.user_agent));
+    sipua_builder_header(&b, SIPUA_STR("Server"), sipua__cstr(s->host->user_agent));
     if (extra)
         sipua_builder_raw(&b, sipua__cstr(extra));
     sipua_builder_body(&b, (sipua_str){NULL, 0});
@@ -1684,7 +1692,7 @@ void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg
         if (r != 0)
             return; /* an ACK for another INVITE: dropped */
         if (s->st == ST_ANSWERED) {
-            sipua__timer_cancel(s->host.timers, &s->t_2xx);
+            sipua__timer_cancel(s->host->timers, &s->t_2xx);
             s->st = ST_ESTABLISHED;
             drop_invite(s); /* answered and acknowledged: the bulk of a call's memory */
             /* the answer to a delayed offer comes in the ACK */
@@ -1731,7 +1739,7 @@ void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg
             break;
         }
         if (s->st == ST_ANSWERED) {
-            sipua__timer_cancel(s->host.timers, &s->t_2xx);
+            sipua__timer_cancel(s->host->timers, &s->t_2xx);
             s->st = ST_ESTABLISHED;
         }
         sipua__session_emit(s, SIPUA_SESSION_EV_TERMINATED, req, 0, SIPUA_CAUSE_BYE, 1);
@@ -1748,7 +1756,7 @@ void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg
                  "Allow: " SIPUA__SESSION_ALLOW "\r\n"
                  "Accept: application/sdp, application/dtmf-relay\r\n"
                  "Supported: %s\r\n",
-                 s->host.supported);
+                 s->host->supported);
         sipua__session_respond_simple(s, st, req, 200, "OK", lines);
         break;
     }
@@ -1764,6 +1772,8 @@ void sipua__session_on_request(sipua_session *s, sipua__txn *st, const sipua_msg
 
 int sipua_session_bye(sipua_session *s, const sipua_bye_opts *opts, sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     if (!s)
         return SIPUA_EINVAL;
     sipua__session_touch(s, now);
@@ -1789,6 +1799,8 @@ int sipua_session_bye(sipua_session *s, const sipua_bye_opts *opts, sipua_time n
 
 int sipua_session_terminate(sipua_session *s, sipua_time now)
 {
+    if (s && s->detached) /* its work is over, or the UA is gone */
+        return SIPUA_ESTATE;
     if (!s)
         return SIPUA_EINVAL;
     sipua__session_touch(s, now);
