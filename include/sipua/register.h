@@ -48,8 +48,8 @@ typedef struct sipua_register_config {
     /* The expiry asked for, seconds (Expires header); default 600. 423
      * raises it to the registrar's Min-Expires. 1 to 2^31 - 1. */
     uint32_t expires;
-    /* The back-off after a failure (RFC 5626 4.5's form): the n-th failure
-     * in a row waits min(retry_max, retry_base * 2^(n-1)), drawn between
+    /* The back-off after a failure (RFC 5626 4.5): the n-th failure in a
+     * row waits min(retry_max, retry_base * 2^n), drawn between
      * half and all of it; defaults 30 s and 30 min. retry_base 0: no
      * retry, the registration ends at its first failure. */
     sipua_time retry_base, retry_max;

@@ -476,6 +476,9 @@ static void conn_close(conn *c, int tell_ua)
         } else {
             sipua_ua_connection_closed(io->ua, c->id, now);
         }
+        /* what the UA did about it (a retry, a failed request) may be due
+         * sooner than the deadline the loop was waiting for */
+        reschedule(io);
     }
     conn_free(c);
 }

@@ -368,12 +368,13 @@ static void start_unregister(sipua__reg *r)
         finish_unregister(r, NULL, 0, e, SIPUA_CAUSE_CONNECTION_ERROR);
 }
 
-/* The n-th failure in a row waits min(max, base * 2^(n-1)), drawn in its
- * upper half (RFC 5626 4.5). */
+/* The n-th failure in a row waits min(max, base * 2^n), drawn in its
+ * upper half (RFC 5626 4.5: three failures with a 30 s base, up to
+ * 240 s). */
 static sipua_time backoff(sipua__reg *r)
 {
     sipua_time wait = r->retry_base;
-    for (unsigned i = 1; i < r->failures && wait < r->retry_max; i++)
+    for (unsigned i = 0; i < r->failures && wait < r->retry_max; i++)
         wait *= 2;
     if (wait > r->retry_max)
         wait = r->retry_max;
@@ -469,24 +470,37 @@ static void gruu_param(sipua_str params, const char *name, char *out, size_t cap
         out[0] = 0;
 }
 
-/* 1 when a binding of the 2xx is ours: our Contact URI, or (RFC 5626 6,
- * RFC 5627: a registrar may list it otherwise) our instance and reg-id. */
+/* How a binding of the 2xx is ours: 2 by our instance (and reg-id), the
+ * way RFC 5626 6 and RFC 5627 5.3 identify it; 1 by our Contact URI alone,
+ * when the binding names no instance or we have none (two instances of
+ * the AOR can share a Contact URI: the instance decides); 0 not ours. */
 static int binding_is_ours(const sipua__reg *r, const sipua_nameaddr *na, const sipua_uri *ours)
 {
-    if (ours && sipua_uri_equal(&na->uri, ours) == 1)
-        return 1;
-    if (!r->instance)
-        return 0;
     char inst[160];
     param_text(na->params, "+sip.instance", inst, sizeof inst);
-    size_t il = strlen(inst), ol = strlen(r->instance);
-    if (il != ol + 2 || inst[0] != '<' || inst[il - 1] != '>' ||
-        strncasecmp(inst + 1, r->instance, ol) != 0)
+    if (r->instance && inst[0]) {
+        size_t il = strlen(inst), ol = strlen(r->instance);
+        if (il != ol + 2 || inst[0] != '<' || inst[il - 1] != '>' ||
+            strncasecmp(inst + 1, r->instance, ol) != 0)
+            return 0;
+        sipua_str rid;
+        int has_rid = sipua_param_find(na->params, "reg-id", &rid);
+        if (r->reg_id ? has_rid && delta_seconds(rid) == (long)r->reg_id : !has_rid)
+            return 2;
         return 0;
-    sipua_str rid;
-    if (!r->reg_id)
-        return !sipua_param_find(na->params, "reg-id", &rid);
-    return sipua_param_find(na->params, "reg-id", &rid) && delta_seconds(rid) == (long)r->reg_id;
+    }
+    return ours && sipua_uri_equal(&na->uri, ours) == 1 ? 1 : 0;
+}
+
+/* Reads our binding's expiry and GRUUs from one Contact value. */
+static void take_binding(sipua__reg *r, const sipua_nameaddr *na, long *granted)
+{
+    *granted = expires_param(na->params);
+    r->pub_gruu[0] = r->temp_gruu[0] = 0;
+    if (r->gruu) {
+        gruu_param(na->params, "pub-gruu", r->pub_gruu, sizeof r->pub_gruu);
+        gruu_param(na->params, "temp-gruu", r->temp_gruu, sizeof r->temp_gruu);
+    }
 }
 
 static void registered(sipua__reg *r, const sipua_msg *m)
@@ -499,20 +513,17 @@ static void registered(sipua__reg *r, const sipua_msg *m)
     size_t used = 0;
     r->ncontacts = 0;
     r->pub_gruu[0] = r->temp_gruu[0] = 0;
-    int found = 0;
+    int found = 0; /* how the binding taken so far is ours: binding_is_ours() */
     uint64_t it = 0;
     sipua_str v;
     while (sipua_msg_next_value(m, SIPUA_HDR_CONTACT, &it, &v)) {
         sipua_nameaddr na;
         if (sipua_nameaddr_parse(v, &na) != 0)
             continue;
-        if (!found && binding_is_ours(r, &na, have_ours ? &ours : NULL)) {
-            found = 1;
-            granted = expires_param(na.params);
-            if (r->gruu) {
-                gruu_param(na.params, "pub-gruu", r->pub_gruu, sizeof r->pub_gruu);
-                gruu_param(na.params, "temp-gruu", r->temp_gruu, sizeof r->temp_gruu);
-            }
+        int how = found < 2 ? binding_is_ours(r, &na, have_ours ? &ours : NULL) : 0;
+        if (how > found) {
+            found = how;
+            take_binding(r, &na, &granted);
         }
         if (r->ncontacts < MAX_CONTACTS && used + v.len <= sizeof r->contacts_space) {
             memcpy(r->contacts_space + used, v.p, v.len);

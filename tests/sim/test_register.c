@@ -657,16 +657,16 @@ static void test_17_1_2_timeout_then_back_off_then_success(void **state)
     assert_int_equal(e->cause, SIPUA_CAUSE_REQUEST_TIMEOUT);
     assert_int_equal(e->error, SIPUA_ETIMEDOUT);
     assert_int_equal(e->at, 1000000 + 32 * S);
-    /* the first retry: 15 to 30 s later */
-    assert_true(e->retry_at >= e->at + 15 * S && e->retry_at <= e->at + 30 * S);
-    run_for(w, 70 * S);
+    /* the first retry (RFC 5626 4.5, base 30 s): 30 to 60 s later */
+    assert_true(e->retry_at >= e->at + 30 * S && e->retry_at <= e->at + 60 * S);
+    run_for(w, 100 * S);
     assert_int_equal(count(&w->a, SIPUA_UA_EV_REGISTRATION_FAILED), 2);
     const evrec *e2 = last(&w->a, SIPUA_UA_EV_REGISTRATION_FAILED);
-    /* the second: 30 to 60 s */
-    assert_true(e2->retry_at >= e2->at + 30 * S && e2->retry_at <= e2->at + 60 * S);
+    /* the second: 60 to 120 s */
+    assert_true(e2->retry_at >= e2->at + 60 * S && e2->retry_at <= e2->at + 120 * S);
     /* the registrar comes back */
     w->r.silent = 0;
-    run_for(w, 100 * S);
+    run_for(w, 130 * S);
     assert_int_equal(count(&w->a, SIPUA_UA_EV_REGISTERED), 1);
     /* (the log holds the retransmissions of the silent time too) */
     for (int i = 1; i < w->r.n; i++)
@@ -1143,12 +1143,13 @@ static void test_5626_5627_outbound_flow_and_gruus(void **state)
     assert_non_null(strstr(g_req, "Supported: outbound, path, gruu\r\n"));
     uint64_t conn1 = g_to.conn;
     /* the registrar lists our binding with GRUUs (a quoted-string value
-     * with an escape), another instance's binding first */
+     * with an escape), another instance's binding first, with the same
+     * Contact URI as ours (RFC 5627: the instance decides) */
     answer_last(
         ua, 200,
         "Require: outbound\r\nFlow-Timer: 10\r\n"
-        "Contact: <sip:bob@10.0.0.7;transport=tcp>;expires=300;+sip.instance=\"<urn:uuid:other>\""
-        ";reg-id=1;pub-gruu=\"sip:bob@sim.example;gr=urn:uuid:other\"\r\n"
+        "Contact: <sip:alice@10.0.0.1;transport=tcp>;expires=300;+sip.instance=\"<urn:uuid:other>\""
+        ";reg-id=1;pub-gruu=\"sip:alice@sim.example;gr=urn:uuid:other\"\r\n"
         "Contact: <sip:alice@10.0.0.1;transport=tcp>;expires=3600;+sip.instance=\"<" INSTANCE
         ">\";reg-id=1;pub-gruu=\"sip:alice@sim.example;gr=" INSTANCE
         "\";temp-gruu=\"sip:tgruu.7\\a@sim.example;gr\"\r\n",
