@@ -5,14 +5,18 @@
 # the 200s, pub-gruu and temp-gruu, Digest against a db_text user table of
 # alice, bob and carol written here; idle connections closed after 6 s):
 #   - `sipua register --once --json --trace --outbound --gruu
-#     --instance-id urn:uuid:...` over UDP, TCP, TLS, WS and WSS: the
+#     --instance-id urn:uuid:...` over TCP, TLS, WS and WSS: the
 #     REGISTER carries +sip.instance (the id given), reg-id=1 and
 #     Supported: outbound, path, gruu; Kamailio puts its Path with the
 #     flow token on it and answers Require: outbound, Flow-Timer: 4; the
 #     registered event says "outbound":true, "flow_timer":4 and the
 #     binding's "pub_gruu" (sip:alice@127.0.0.1;gr=urn:uuid:<the id>) and
-#     "temp_gruu" (sip:...@127.0.0.1;gr), even while another instance of
-#     alice is registered; unregistered, exit 0;
+#     "temp_gruu" (sip:...@127.0.0.1;gr, the one the 200 gives that
+#     instance); unregistered, exit 0. The same while another instance of
+#     alice is registered with the same Contact URI: the GRUUs are still
+#     those of the binding with our +sip.instance. Over UDP --outbound is
+#     refused (exit 2, nothing sent: a UDP flow is kept by STUN, which
+#     sipua does not send);
 #   - without --instance-id the instance id is made once and kept in
 #     $XDG_CONFIG_HOME/sipua/instance-id: two runs send the same
 #     +sip.instance, another configuration directory another one;
@@ -24,23 +28,27 @@
 #     calls sip:alice@127.0.0.1, then her pub-gruu, with `sipua call
 #     --proxy` through Kamailio (407 answered). Both calls are answered:
 #     Kamailio logs the INVITE sent along her Path and over the flow (the
-#     connection, or UDP address, her REGISTER came from), the 200's
+#     connection her REGISTER came over), the 200's
 #     Contact is her pub-gruu, and bob's BYE reaches her over the flow too;
 #   - keep-alives: alice stays registered with --outbound over TCP while
 #     carol, without, does the same: Kamailio closes carol's idle
 #     connection (she registers again over a new one) but not alice's,
-#     whose CRLF pings (every 3.2 to 4 s for Flow-Timer 4) keep her flow,
-#     the same connection, up with a single registration;
-#   - flow recovery: Kamailio stopped and started again on the same ports:
-#     alice's flow fails, and she registers again over a new one (RFC 5626
-#     4.5; the time it took is printed), then unregisters on SIGTERM,
-#     exit 0.
+#     whose CRLF pings (every 3.2 to 4 s for Flow-Timer 4, answered:
+#     counted in the kernel's byte counts of the connection) keep her
+#     flow, the same connection, up with a single registration;
+#   - flow recovery: Kamailio's end of alice's flow destroyed (ss -K; not
+#     run where the kernel cannot): she registers again at once over a new
+#     connection. Kamailio stopped: her flow fails, and her attempt at
+#     once over a new connection too; she says when she retries
+#     (retry_in, RFC 5626 4.5: 15 to 60 s here); Kamailio started again on the
+#     same ports: she registers again over a new flow, at that time; then
+#     she unregisters on SIGTERM, exit 0.
 # Peers are stopped by PID, every wait is bounded.
 # Skipped (exit 77) when Kamailio or one of its modules is missing
 # (scripts/install-deps installs them: outbound.so is in
 # kamailio-outbound-modules) or `sipua register` has no --outbound yet.
 # SIPUA_KAMAILIO_OUTBOUND_TRANSPORTS overrides the transports of the calls
-# ("tcp ws").
+# (default "tcp tls ws wss").
 # Exit 0 all passed, 1 any failure, 77 skipped.
 
 # Functions below run indirectly.
@@ -49,7 +57,7 @@ set -uo pipefail
 # shellcheck source=SCRIPTDIR/../interop/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../interop/lib.sh"
 
-TRANSPORTS=(tcp tls ws wss udp)
+TRANSPORTS=(tcp tls ws wss)
 FLOW_TIMER=4
 
 interop_init kamailio_outbound
@@ -194,6 +202,39 @@ header()
     fi
 }
 
+# binding_param INSTANCE PARAM CONTACTS: from the Contact header values
+# CONTACTS (one a line), the value of PARAM (unquoted) of the binding
+# whose +sip.instance is INSTANCE.
+binding_param()
+{
+    python3 - "$@" <<'PY'
+import re, sys
+instance, param, contacts = sys.argv[1:4]
+text = ",".join(line.strip() for line in contacts.split("\n"))
+# split on commas outside quotes and angle brackets
+parts, cur, quoted, angle = [], "", False, False
+for ch in text:
+    if ch == '"':
+        quoted = not quoted
+    elif ch == "<" and not quoted:
+        angle = True
+    elif ch == ">" and not quoted:
+        angle = False
+    if ch == "," and not quoted and not angle:
+        parts.append(cur)
+        cur = ""
+    else:
+        cur += ch
+parts.append(cur)
+for p in parts:
+    if '+sip.instance="<%s>"' % instance in p:
+        m = re.search(r';%s=("([^"]*)"|[^;,]*)' % re.escape(param), p)
+        if m:
+            print(m.group(2) if m.group(2) is not None else m.group(1))
+        break
+PY
+}
+
 # indent PREFIX: stdin, each line after PREFIX.
 indent() { sed "s/^/$1/"; }
 
@@ -249,7 +290,7 @@ check_outbound_register()
     for tag in outbound path gruu; do
         grep -qx "$tag" <<<"$tags" || problem "the REGISTER's Supported has no '$tag' (${tags//$'\n'/ })"
     done
-    ok=$(wire "$out" received '^SIP/2\.0 200' '^CSeq:[[:space:]]*[0-9]+ REGISTER')
+    ok=$(wire "$out" received '^SIP/2\.0 200' '^CSeq:\s*[0-9]+ REGISTER')
     echo "its 200:"
     indent '  < ' <<<"$ok"
     header Require <<<"$ok" | option_tags | grep -qx outbound ||
@@ -267,19 +308,21 @@ check_outbound_register()
         problem "registered event: \"pub_gruu\" is '$pub', want sip:alice@127.0.0.1;gr=$instance"
     [[ $tmp =~ ^sip:[^@\;]+@127\.0\.0\.1\;gr$ ]] ||
         problem "registered event: \"temp_gruu\" is '$tmp', want sip:...@127.0.0.1;gr"
+    [[ $tmp == "$(binding_param "$instance" temp-gruu "$(header Contact m <<<"$ok")")" ]] ||
+        problem "registered event: \"temp_gruu\" '$tmp' is not the temp-gruu of our binding in the 200"
     if [[ -n $t ]]; then
         grep -q "REGISTER sip:alice@127.0.0.1 over $t from .*: a Path with its flow token" "$KAM_LOG" ||
             problem "Kamailio did not give the REGISTER over $t a Path with a flow token"
     fi
 }
 
-# register_once T: sipua register --once --outbound --gruu over T, with an
-# instance id of its own, while another instance of alice is registered
-# over TCP (the 200 lists both bindings: each has its own GRUUs).
+# register_once T [NAME]: sipua register --once --outbound --gruu over T,
+# with an instance id of its own.
 register_once()
 {
-    local t=$1 out=$SCRATCH/once_$1.out rc instance=${INSTANCE_ONCE[$1]}
-    sipua_run "once_$t" register --once --json --trace --outbound --gruu \
+    local t=$1 name=${2:-once_$1} rc instance=${INSTANCE_ONCE[$1]}
+    local out=$SCRATCH/$name.out
+    sipua_run "$name" register --once --json --trace --outbound --gruu \
         --instance-id "$instance" --aor sip:alice@127.0.0.1 --user alice \
         --password "${PW[alice]}" --registrar "$(kam_uri "$t")" --ca "$CA_DIR/ca.pem"
     rc=$?
@@ -288,21 +331,47 @@ register_once()
     grep -q '"event":"unregistered".*"status":200' "$out" || problem "not unregistered (200)"
     no_passwords_in "$out"
 }
-
-# other_instance: alice registered over TCP as another instance, for as
-# long as the registrations above run.
-peer_start other "$SIPUA_BIN" register --json --outbound --gruu --instance-id "$INSTANCE_OTHER" \
-    --aor sip:alice@127.0.0.1 --user alice --password "${PW[alice]}" --registrar "$(kam_uri tcp)"
-peer_wait_log other '"event":"(registered|registration_failed)"' 10 ||
-    fail "sipua register (another instance of alice) did not finish registering"
-grep -q '"event":"registered"' "${PEER_LOG[other]}" ||
-    fail "sipua register (another instance of alice) did not register: $(cat "${PEER_LOG[other]}")"
-
-for t in udp tcp tls ws wss; do
-    run_flow "${t^^}: register --once --outbound --gruu: +sip.instance, reg-id=1, Supported: outbound, path, gruu; Require: outbound, Flow-Timer $FLOW_TIMER; outbound, flow_timer, pub_gruu, temp_gruu of its own instance" \
+for t in tcp tls ws wss; do
+    run_flow "${t^^}: register --once --outbound --gruu: +sip.instance, reg-id=1, Supported: outbound, path, gruu; Require: outbound, Flow-Timer $FLOW_TIMER; outbound, flow_timer, pub_gruu, temp_gruu" \
         register_once "$t"
 done
-peer_stop other 10 >/dev/null
+
+# two_instances: the same, while another instance of alice is registered
+# over TCP. Both have the same Contact URI (sip:alice@127.0.0.1;
+# transport=tcp: no listener, no port), and the 200 lists both bindings,
+# each with its own GRUUs: ours is the one with our +sip.instance
+# (RFC 5627 4.2.1, RFC 5626 4.2.1).
+two_instances()
+{
+    peer_start other "$SIPUA_BIN" register --json --outbound --gruu --instance-id "$INSTANCE_OTHER" \
+        --aor sip:alice@127.0.0.1 --user alice --password "${PW[alice]}" --registrar "$(kam_uri tcp)"
+    if ! peer_wait_log other '"event":"(registered|registration_failed)"' 10 ||
+        ! grep -q '"event":"registered"' "${PEER_LOG[other]}"; then
+        problem "the other instance of alice did not register"
+        peer_stop other 5 >/dev/null
+        return
+    fi
+    register_once tcp once_tcp2
+    peer_stop other 10 >/dev/null
+}
+run_flow "TCP: the same with another instance of alice registered (same Contact URI): the pub_gruu and temp_gruu of our own instance" \
+    two_instances
+
+# udp_refused: --outbound over UDP is a usage error (a UDP flow would need
+# STUN keep-alives, RFC 5626 4.4.2, which sipua does not send): nothing
+# is sent.
+udp_refused()
+{
+    local out=$SCRATCH/once_udp.out rc
+    sipua_run once_udp register --once --json --trace --outbound --gruu \
+        --instance-id "${INSTANCE_ONCE[udp]}" --aor sip:alice@127.0.0.1 --user alice \
+        --password "${PW[alice]}" --registrar "$(kam_uri udp)"
+    rc=$?
+    ((rc == 2)) || problem "sipua register --outbound over UDP exited $rc, want 2"
+    grep -q -- "--outbound needs a stream transport" "$out" || problem "no message saying why"
+    [[ -z $(wire "$out" sent '^REGISTER ') ]] || problem "a REGISTER was sent"
+}
+run_flow "UDP: register --outbound is refused (exit 2: a UDP flow needs STUN), nothing sent" udp_refused
 
 # instance_id_kept: two runs without --instance-id in one configuration
 # directory send the same +sip.instance, kept in sipua/instance-id there;
@@ -352,7 +421,7 @@ no_outbound()
     header Contact m <<<"$req" | grep -q 'reg-id' && problem "reg-id on the wire without --outbound"
     header Supported k <<<"$req" | option_tags | grep -qx outbound &&
         problem "Supported: outbound without --outbound"
-    ok=$(wire "$out" received '^SIP/2\.0 200' '^CSeq:[[:space:]]*[0-9]+ REGISTER')
+    ok=$(wire "$out" received '^SIP/2\.0 200' '^CSeq:\s*[0-9]+ REGISTER')
     echo "200: $(header Require <<<"$ok")"
     header Require <<<"$ok" | option_tags | grep -qx outbound && problem "Require: outbound in the 200"
     ob=$(jfield "$out" registered outbound)
@@ -442,18 +511,30 @@ ss_flow()
         awk '{print $3}' | sed 's/.*://' | head -n 1
 }
 
+# ss_bytes PID PORT: the bytes sent and received so far on that
+# connection (the kernel's tcp_info), "SENT RECEIVED".
+ss_bytes()
+{
+    ss -Htinp state established "dst 127.0.0.1:$2" 2>/dev/null | grep -A1 "pid=$1," |
+        python3 -c 'import re, sys
+t = sys.stdin.read()
+s, r = re.search(r"bytes_sent:(\d+)", t), re.search(r"bytes_received:(\d+)", t)
+print(s.group(1) if s else "", r.group(1) if r else "")'
+}
+
 # keepalive: alice (--outbound, Flow-Timer 4) and carol (no outbound, no
 # keep-alive) stay registered over TCP; Kamailio closes idle connections
 # after 6 s (its timer is coarse: 6 to 16 s in fact).
 keepalive()
 {
-    local t0=$SECONDS port1 port2 pings
+    local t0=$SECONDS port1 port2 sent0 recv0 sent1 recv1
     peer_start ka "$SIPUA_BIN" register --json --trace --outbound --gruu --instance-id "$INSTANCE_KA" \
         --aor sip:alice@127.0.0.1 --user alice --password "${PW[alice]}" --registrar "$(kam_uri tcp)"
     peer_start silent "$SIPUA_BIN" register --json --aor sip:carol@127.0.0.1 --user carol \
         --password "${PW[carol]}" --registrar "$(kam_uri tcp)"
     peer_wait_log ka '"event":"registered"' 10 || { problem "alice did not register"; return; }
     port1=$(ss_flow "${PEER_PID[ka]}" "$KAM_TCP_PORT")
+    read -r sent0 recv0 < <(ss_bytes "${PEER_PID[ka]}" "$KAM_TCP_PORT")
     echo "alice's flow: 127.0.0.1:${port1:-?} -> 127.0.0.1:$KAM_TCP_PORT"
     local deadline=$((SECONDS + 30))
     while (($(jcount "${PEER_LOG[silent]}" registered) < 2 || SECONDS < t0 + 14)); do
@@ -473,8 +554,17 @@ keepalive()
     (($(jcount "${PEER_LOG[ka]}" registered) == 1)) ||
         problem "alice registered $(jcount "${PEER_LOG[ka]}" registered) times, want once"
     grep -q '"event":"registration_failed"' "${PEER_LOG[ka]}" && problem "alice's registration failed"
-    pings=$(grep -ciE 'keep-?alive|ping|pong|crlf' "${PEER_LOG[ka]}")
-    echo "keep-alive lines in alice's trace: ${pings:-0}"
+    # nothing but keep-alives went over the flow since the registration:
+    # CRLFCRLF pings out (4 bytes each), CRLF pongs in (2 bytes each)
+    read -r sent1 recv1 < <(ss_bytes "${PEER_PID[ka]}" "$KAM_TCP_PORT")
+    if [[ -n $sent0 && -n $sent1 && -n $recv0 && -n $recv1 ]]; then
+        echo "since the registration: $((sent1 - sent0)) bytes out ($(((sent1 - sent0) / 4)) pings), $((recv1 - recv0)) bytes in ($(((recv1 - recv0) / 2)) pongs)"
+        (((sent1 - sent0) >= 12 && (recv1 - recv0) >= 6)) ||
+            problem "fewer than 3 CRLFCRLF pings answered in $((SECONDS - t0)) s (Flow-Timer $FLOW_TIMER)"
+        (((sent1 - sent0) % 4 == 0)) || problem "something else than CRLFCRLF pings went out on the flow"
+    else
+        echo "(the kernel gives no byte counts: pings not counted)"
+    fi
     peer_stop silent 10 >/dev/null
     echo "----- carol -----"
     sed 's/^/  | /' "${PEER_LOG[silent]}"
@@ -482,37 +572,147 @@ keepalive()
 run_flow "TCP: --outbound with Flow-Timer $FLOW_TIMER: CRLF keep-alives keep alice's flow (one connection, one registration) while carol's idle connection is closed" \
     keepalive
 
-# recovery: alice (ka) still registered; Kamailio stopped and started again
-# on the same ports: the flow fails, alice registers again over a new one.
-recovery()
+# flow_reset: alice (ka) still registered; Kamailio's end of her flow is
+# destroyed (ss -K: the kernel resets the connection, Kamailio stays up):
+# she registers again at once over a new connection (RFC 5626 4.4.1, 4.5).
+# Needs the kernel's socket destroy (root, CONFIG_INET_DIAG_DESTROY).
+flow_reset()
 {
-    local t_up rc
+    local port1 port2 n0 t0 out
     peer_alive ka || { problem "alice's sipua is not running"; return; }
+    port1=$(ss_flow "${PEER_PID[ka]}" "$KAM_TCP_PORT")
+    [[ -n $port1 ]] || { problem "alice has no connection to Kamailio"; return; }
+    n0=$(jcount "${PEER_LOG[ka]}" registered)
+    t0=$SECONDS
+    if ! out=$(ss -K -Htn state established "src 127.0.0.1:$KAM_TCP_PORT" "dst 127.0.0.1:$port1" 2>&1) ||
+        [[ -z $out ]]; then
+        echo "ss -K cannot destroy sockets here: ${out:-nothing destroyed}"
+        FLOW_RESET_SKIPPED=1
+        return
+    fi
+    echo "Kamailio's end of alice's flow 127.0.0.1:$port1 destroyed"
+    local deadline=$((SECONDS + 5))
+    while (($(jcount "${PEER_LOG[ka]}" registered) <= n0)); do
+        if ((SECONDS >= deadline)) || ! peer_alive ka; then
+            problem "alice did not register again within 5 s of her flow failing"
+            return
+        fi
+        sleep 0.05
+    done
+    port2=$(ss_flow "${PEER_PID[ka]}" "$KAM_TCP_PORT")
+    echo "registered again within $((SECONDS - t0)) s, over 127.0.0.1:${port2:-?}"
+    [[ -n $port2 && $port2 != "$port1" ]] || problem "not over a new connection (${port2:-none})"
+    (($(jcount "${PEER_LOG[ka]}" registration_failed) == 0)) || problem "a registration failed on the way"
+    grep -q "REGISTER sip:alice@127.0.0.1 over tcp from 127.0.0.1:$port2: a Path with its flow token" "$KAM_LOG" ||
+        problem "Kamailio did not give the new REGISTER (from port ${port2:-?}) a Path with a flow token"
+}
+FLOW_RESET_SKIPPED=0
+out=$(mktemp "$SCRATCH/flow.XXXXXX")
+PROBLEMS=()
+flow_reset >"$out" 2>&1
+if ((FLOW_RESET_SKIPPED)); then
+    log "(not run: the flow reset by ss -K: $(tail -n 1 "$out"))"
+else
+    flow_end "TCP: alice's flow reset under her (Kamailio up): she registers again at once over a new connection" "$out"
+fi
+
+# restart: alice (ka) still registered; Kamailio stopped: her flow fails,
+# she tries at once over a new connection, which fails too (nobody
+# listens), and says when she will try again (retry_in: the back-off of
+# RFC 5626 4.5, base-time 30 s when every flow is down: 15 to 60 s after
+# a first failure, whichever way the failures are counted). Kamailio is
+# started again on the same ports: she registers again over a new flow,
+# when she said (RESTART_TIMES: the failure's time, retry_in, the
+# registration's time, in sipua's clock).
+RESTART_TIMES=
+restart()
+{
+    local n0 f0 retry t_fail
+    peer_alive ka || { problem "alice's sipua is not running"; return; }
+    n0=$(jcount "${PEER_LOG[ka]}" registered)
+    f0=$(jcount "${PEER_LOG[ka]}" registration_failed)
     peer_stop kam 5 >/dev/null
+    local deadline=$((SECONDS + 10))
+    while (($(jcount "${PEER_LOG[ka]}" registration_failed) <= f0)); do
+        if ((SECONDS >= deadline)) || ! peer_alive ka; then
+            problem "no registration_failed within 10 s of Kamailio stopping"
+            return
+        fi
+        sleep 0.05
+    done
+    read -r t_fail retry < <(python3 - "${PEER_LOG[ka]}" "$f0" <<'PY'
+import json, sys
+path, f0 = sys.argv[1], int(sys.argv[2])
+n = 0
+for line in open(path, errors="replace"):
+    if '"event":"registration_failed"' not in line:
+        continue
+    n += 1
+    if n > f0:
+        ev = json.loads(line)
+        print(ev.get("time", ""), ev.get("retry_in", ""))
+        break
+PY
+    )
+    echo "Kamailio stopped: registration_failed at ${t_fail:-?} s, retry_in ${retry:-none} s"
+    [[ -n $retry ]] || { problem "the registration_failed event has no retry_in"; return; }
+    python3 -c 'import sys; r = float(sys.argv[1]); sys.exit(0 if 15 - 0.01 <= r <= 60 + 0.01 else 1)' "$retry" ||
+        problem "retry_in $retry s is not within 15 to 60 s (RFC 5626 4.5: base-time 30 s with every flow down, 50 to 100 % of the bound)"
     peer_start kam2 "${KAMAILIO_CMD[@]}"
     peer_wait_port kam2 tcp "$KAM_TCP_PORT" 10 || { problem "Kamailio did not start again"; return; }
-    t_up=$SECONDS
     KAM_LOG=${PEER_LOG[kam2]}
-    local deadline=$((SECONDS + 40))
-    while (($(jcount "${PEER_LOG[ka]}" registered) < 2)); do
+    deadline=$((SECONDS + 40))
+    while (($(jcount "${PEER_LOG[ka]}" registered) <= n0)); do
         if ((SECONDS >= deadline)) || ! peer_alive ka; then
             problem "alice did not register again within 40 s of Kamailio's return"
-            break
+            return
         fi
         sleep 0.1
     done
-    echo "alice registered again $((SECONDS - t_up)) s after Kamailio was back"
+    RESTART_TIMES="$t_fail $retry $(python3 - "${PEER_LOG[ka]}" "$n0" <<'PY'
+import json, sys
+path, n0 = sys.argv[1], int(sys.argv[2])
+n = 0
+for line in open(path, errors="replace"):
+    if '"event":"registered"' not in line:
+        continue
+    n += 1
+    if n > n0:
+        print(json.loads(line).get("time", ""))
+        break
+PY
+    )"
+    echo "registration_failed at, retry_in, registered again at (s): $RESTART_TIMES"
     grep -q "REGISTER sip:alice@127.0.0.1 over tcp from .*: a Path with its flow token" "$KAM_LOG" ||
         problem "the new registration is not an outbound one (no Path with a flow token)"
+}
+run_flow "TCP: Kamailio stopped under a registered --outbound alice: her flow fails, retry_in 15 to 60 s; started again: she registers again over a new flow" \
+    restart
+
+# on_time: that registration came when retry_in said, not later.
+on_time()
+{
+    local t_fail retry t_reg
+    read -r t_fail retry t_reg <<<"$RESTART_TIMES"
+    [[ -n $t_reg ]] || { echo "no registration after the restart"; return 1; }
+    echo "failed at ${t_fail} s, retry_in ${retry} s: due at $(python3 -c 'import sys; print("%.3f" % (float(sys.argv[1]) + float(sys.argv[2])))' "$t_fail" "$retry") s; registered again at ${t_reg} s"
+    python3 -c 'import sys; f, r, g = map(float, sys.argv[1:4]); sys.exit(0 if g <= f + r + 2 else 1)' \
+        "$t_fail" "$retry" "$t_reg"
+}
+check "TCP: after the restart, the new REGISTER went out when retry_in said (within 2 s)" on_time
+
+# alice_end: SIGTERM: she unregisters, exit 0.
+alice_end()
+{
+    local rc
     peer_stop ka 10
     rc=$?
     ((rc == 0)) || problem "alice exited $rc after SIGTERM, want 0"
     grep -q '"event":"unregistered".*"status":200' "${PEER_LOG[ka]}" || problem "alice did not unregister (200)"
     echo "----- alice -----"
-    grep -v '^[[:space:]]*$' "${PEER_LOG[ka]}" | grep -E '^\{|^\[' | sed 's/^/  | /'
+    grep -E '^\{|^\[' "${PEER_LOG[ka]}" | sed 's/^/  | /'
 }
-run_flow "TCP: Kamailio restarted under a registered --outbound alice: the flow fails, she registers again over a new one" \
-    recovery
+run_flow "TCP: alice unregisters on SIGTERM, exit 0" alice_end
 peer_stop kam2 5 >/dev/null
 
 finish
