@@ -312,7 +312,7 @@ typedef struct sipua_sdp_oa_line_ {
 } sipua_sdp_oa_line_;
 
 /* Offer/answer state of one session: plain data that allocates nothing,
- * about 430 octets; copy it, no free. The capabilities are borrowed. */
+ * about 460 octets; copy it, no free. The capabilities are borrowed. */
 typedef struct sipua_sdp_oa {
     const sipua_sdp_caps *caps; /* ours: several sessions may share them */
     uint64_t session_id;
@@ -329,7 +329,7 @@ typedef struct sipua_sdp_oa {
      * line of each kind (audio, video) that is not refused */
     int8_t pts_[2][SIPUA_SDP_MAX_CODECS];
     sipua_sdp_oa_line_ lines_[SIPUA_SDP_MAX_STREAMS];
-    char text_[128];
+    char text_[160];
 } sipua_sdp_oa;
 
 /* Starts a session's offer/answer state from our capabilities, which are

@@ -341,7 +341,12 @@ static void pt_text(int pt, char num[4], sipua_str *out)
 
 /* Stages the m= lines: those of plan pl (NULL: the oa's, kept) and the
  * result res[0..nres) (NULL: the oa's, kept). 0, or -1 when the text
- * does not fit. */
+ * does not fit. A result taken from the peer must leave room for the
+ * payload type texts a later offer of ours writes in place of the ones
+ * kept (two kinds, three digits each): else the exchange is refused now
+ * rather than the re-offer (a hold, a refresh) failing later. */
+#define REOFFER_ROOM 8
+
 static int stage(const sipua_sdp_oa *oa, const plan *pl, const res_line *res, size_t nres,
                  staged *st)
 {
@@ -402,6 +407,8 @@ static int stage(const sipua_sdp_oa *oa, const plan *pl, const res_line *res, si
             bad |= stage_str(st, text_at(oa, old->address), 64, &ln->address);
         }
     }
+    if (res && st->used + REOFFER_ROOM > sizeof st->text)
+        bad = 1;
     return bad ? -1 : 0;
 }
 
