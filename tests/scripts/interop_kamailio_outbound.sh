@@ -66,10 +66,6 @@ need_program openssl openssl
 need_sipua_command register
 need_sipua_command answer
 need_sipua_command call
-timeout 5 "$SIPUA_BIN" register --help 2>&1 </dev/null | grep -q -- '--outbound' ||
-    skip "sipua register has no --outbound yet"
-timeout 5 "$SIPUA_BIN" answer --help 2>&1 </dev/null | grep -q -- '--outbound' ||
-    skip "sipua answer has no --outbound yet"
 switched_on SIPUA_KAMAILIO_OUTBOUND_TRANSPORTS "${TRANSPORTS[@]}"
 transports=("${TRANSPORTS_ON[@]}")
 

@@ -33,8 +33,7 @@
 #     after the last; Carol hangs up after 1 s.
 # sipua calls SIP.js (`sipua call` waiting for SIP.js's connection, then
 # sending its INVITE to SIP.js's Contact, sip:sipjs@sipjs.invalid;
-# transport=ws, over it): switched on when `sipua call --help` offers
-# $CALL_AWAIT_OPTION; until then skipped, with a banner naming it.
+# transport=ws, over it, with --await-connection).
 #
 # Exit 0 all passed, 1 any failure, 77 skipped (node or the npm packages
 # missing: run scripts/install-deps).
@@ -468,32 +467,12 @@ transfer_flows()
         transfer_result carol sipua 0 '1: (progress )*accepted terminated/us'
 }
 
-if timeout 5 "$SIPUA_BIN" answer --help 2>&1 </dev/null | grep -q -- '--refer'; then
-    transfer_flows
-else
-    log "SKIP  transfer (REFER): 'sipua answer --refer' does not exist"
-fi
+transfer_flows
 
 # ---------------------------------------------------------------------------
 # sipua calls SIP.js
 
 T="sipua call -> SIP.js (ws, SIP.js's connection)"
-call_help=$(timeout 5 "$SIPUA_BIN" call --help 2>&1 </dev/null)
-if grep -q "unknown command" <<<"$call_help" || ! grep -q -- "$CALL_AWAIT_OPTION" <<<"$call_help"; then
-    {
-        echo "################################################################"
-        echo "SKIPPED: $T"
-        echo "  SIP.js only opens WebSocket connections, so sipua must call it over"
-        echo "  the connection SIP.js opened to sipua. \`sipua call\` has no option"
-        echo "  for that: it needs $CALL_AWAIT_OPTION S (listen on --listen ws:...,"
-        echo "  print the listening line, wait up to S s for an incoming WebSocket"
-        echo "  connection, then send the INVITE to TARGET over it although TARGET's"
-        echo "  host, sipjs.invalid, does not resolve: RFC 7118 5)."
-        echo "################################################################"
-    } >&2
-    log "SKIP  $T: 'sipua call $CALL_AWAIT_OPTION' does not exist"
-    finish
-fi
 
 # sipua_call_start NAME ARGS...: `sipua call sip:sipjs@sipjs.invalid;
 # transport=ws --listen ws:127.0.0.1:0 --await-connection 10 --json ARGS`
@@ -549,16 +528,12 @@ check "$T: SIP.js rejects 486: exit 0" \
 check "$T: sipua call: failed 486, exit 1" \
     sipua_result rrej_call 1 '(listening )?invite (progress )?failed' failed '"code": ?486'
 
-if grep -q -- "--dtmf" <<<"$call_help"; then
-    rflow rdtmf "--dtmf 12# --hangup-after 2" ""
-    check "$T: sipua call --dtmf 12#: SIP.js receives INFO 1 2 #, exit 0" \
-        sipjs_result rdtmf_sjs 0 \
-        'connected waiting invite Establishing (remote_sdp )?Established accepted dtmf dtmf dtmf bye Terminated result( disconnected)?' \
-        dtmf '"tone": ?"1"' dtmf '"tone": ?"#"'
-    check "$T: sipua call --dtmf 12#: three dtmf sent, terminated by us, exit 0" \
-        sipua_result rdtmf_call 0 '(listening )?invite (progress )?accepted dtmf dtmf dtmf (hangup )?terminated'
-else
-    log "SKIP  $T: DTMF ('sipua call --dtmf' does not exist)"
-fi
+rflow rdtmf "--dtmf 12# --hangup-after 2" ""
+check "$T: sipua call --dtmf 12#: SIP.js receives INFO 1 2 #, exit 0" \
+    sipjs_result rdtmf_sjs 0 \
+    'connected waiting invite Establishing (remote_sdp )?Established accepted dtmf dtmf dtmf bye Terminated result( disconnected)?' \
+    dtmf '"tone": ?"1"' dtmf '"tone": ?"#"'
+check "$T: sipua call --dtmf 12#: three dtmf sent, terminated by us, exit 0" \
+    sipua_result rdtmf_call 0 '(listening )?invite (progress )?accepted dtmf dtmf dtmf (hangup )?terminated'
 
 finish
