@@ -557,6 +557,30 @@ void sipua__session_contact(const sipua_session *s, sipua_transport t, char *out
     contact_for(s, t, out, cap);
 }
 
+/* A client transaction of the session's for the request in buf, to d: its
+ * owner (which holds a reference to the session) and the transaction into
+ * *q_out and *t_out. 0, or SIPUA_ENOMEM or the transaction layer's error,
+ * with nothing left. */
+static int start_request(sipua_session *s, sipua_method method, const char *buf, size_t len,
+                         const sipua__txn_dest *d, sipua__sreq **q_out, sipua__txn **t_out)
+{
+    sipua__sreq *q = sipua__session_alloc(s, sizeof *q);
+    if (!q)
+        return SIPUA_ENOMEM;
+    memset(q, 0, sizeof *q);
+    q->owner.kind = SIPUA__OWNER_SESSION;
+    q->s = sipua_session_ref(s);
+    q->method = method;
+    int rc = sipua__txn_client_new(s->host->txn, buf, len, d, q, sipua__session_now(s), t_out);
+    if (rc < 0) {
+        sipua_session_unref(s);
+        sipua__session_free(s, q);
+        return rc;
+    }
+    *q_out = q;
+    return 0;
+}
+
 /* A request within the dialog, in a new client transaction (ACK: sent
  * directly). Returns 0 or an error. */
 int sipua__session_send_in_dialog(sipua_session *s, sipua_method method, const char *const *extra,
@@ -614,25 +638,14 @@ int sipua__session_send_in_dialog_named(sipua_session *s, sipua_method method,
         sipua__reinvite_keep_ack(s, &to, buf, (size_t)n);
         return s->host->send(s->host->ctx, &to, buf, (size_t)n);
     }
-    sipua__sreq *q = sipua__session_alloc(s, sizeof *q);
-    if (!q)
-        return SIPUA_ENOMEM;
-    memset(q, 0, sizeof *q);
-    q->owner.kind = SIPUA__OWNER_SESSION;
-    q->s = sipua_session_ref(s);
-    q->method = method;
     sipua__txn_dest d;
     sipua__txn_dest_init(&d, (sipua__transport_kind)to.transport, to.host, to.port, to.conn);
+    sipua__sreq *q;
     sipua__txn *t;
-    int rc = sipua__txn_client_new(s->host->txn, buf, (size_t)n, &d, q, sipua__session_now(s), &t);
-    if (rc < 0) {
-        sipua_session_unref(s);
-        sipua__session_free(s, q);
-        return rc;
-    }
-    if (out)
+    int rc = start_request(s, method, buf, (size_t)n, &d, &q, &t);
+    if (rc == 0 && out)
         *out = q;
-    return 0;
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -781,27 +794,15 @@ int sipua__session_invite(const sipua__session_host *host, uint64_t id, sipua_st
         sipua_session_unref(s);
         return n < 0 ? SIPUA_EINVAL : SIPUA_ENOMEM;
     }
-    sipua__sreq *q = sipua__session_alloc(s, sizeof *q);
-    if (!q) {
-        sipua_session_unref(s);
-        return SIPUA_ENOMEM;
-    }
-    memset(q, 0, sizeof *q);
-    q->owner.kind = SIPUA__OWNER_SESSION;
-    q->s = sipua_session_ref(s);
-    q->method = SIPUA_METHOD_INVITE;
     sipua__txn_dest d;
     sipua__txn_dest_init(&d, (sipua__transport_kind)next_hop->transport, next_hop->host,
                          next_hop->port, next_hop->conn);
-    int r = sipua__txn_client_new(host->txn, s->invite_buf, s->invite_len, &d, q, *host->now,
-                                  &s->invite_txn);
+    int r = start_request(s, SIPUA_METHOD_INVITE, s->invite_buf, s->invite_len, &d, &s->invite_req,
+                          &s->invite_txn);
     if (r < 0) {
-        sipua__session_free(s, q);
-        sipua_session_unref(s); /* q's */
         sipua_session_unref(s);
         return r;
     }
-    s->invite_req = q;
     *out = s;
     return 0;
 }
@@ -886,30 +887,19 @@ int sipua__session_invite_again(sipua_session *s, const char *const *drop, size_
     n += (size_t)w;
     memcpy(buf + n, body.p, body.len);
     n += body.len;
-    sipua__sreq *q = sipua__session_alloc(s, sizeof *q);
-    if (!q) {
-        sipua__session_free(s, buf);
-        return 0;
-    }
-    memset(q, 0, sizeof *q);
-    q->owner.kind = SIPUA__OWNER_SESSION;
-    q->s = sipua_session_ref(s);
-    q->method = SIPUA_METHOD_INVITE;
     sipua__txn_dest d = *sipua__txn_get_dest(s->invite_txn);
+    sipua__sreq *q;
     sipua__txn *t;
     char *old_buf = s->invite_buf;
     sipua_msg *old_msg = s->invite;
     s->invite_buf = NULL;
     s->invite = NULL;
     if (keep_invite(s, buf, n, NULL) != 0 ||
-        sipua__txn_client_new(s->host->txn, s->invite_buf, s->invite_len, &d, q,
-                              sipua__session_now(s), &t) < 0) {
+        start_request(s, SIPUA_METHOD_INVITE, s->invite_buf, s->invite_len, &d, &q, &t) < 0) {
         sipua_msg_free(s->invite);
         sipua__session_free(s, s->invite_buf);
         s->invite_buf = old_buf;
         s->invite = old_msg;
-        sipua_session_unref(s);
-        sipua__session_free(s, q);
         sipua__session_free(s, buf);
         return 0;
     }
@@ -948,21 +938,12 @@ static int send_cancel(sipua_session *s)
             n += (int)rl;
         }
     }
-    sipua__sreq *q = sipua__session_alloc(s, sizeof *q);
-    if (!q)
-        return SIPUA_ENOMEM;
-    memset(q, 0, sizeof *q);
-    q->owner.kind = SIPUA__OWNER_SESSION;
-    q->s = sipua_session_ref(s);
-    q->method = SIPUA_METHOD_CANCEL;
     sipua__txn_dest d = *sipua__txn_get_dest(s->invite_txn);
+    sipua__sreq *q;
     sipua__txn *t;
-    int r = sipua__txn_client_new(s->host->txn, buf, (size_t)n, &d, q, sipua__session_now(s), &t);
-    if (r < 0) {
-        sipua_session_unref(s);
-        sipua__session_free(s, q);
+    int r = start_request(s, SIPUA_METHOD_CANCEL, buf, (size_t)n, &d, &q, &t);
+    if (r < 0)
         return r;
-    }
     s->cancel_sent = 1;
     /* RFC 3261 9.1: no final response 64*T1 after the CANCEL, and the
      * INVITE is taken as canceled */
