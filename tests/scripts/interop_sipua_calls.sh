@@ -87,65 +87,6 @@ SIPUA_TIMEOUT=10
 export SIPP_TIMEOUT SIPUA_TIMEOUT
 SIPP_DIR=$INTEROP_DIR/sipp
 
-# json_check FILE EVENTS_REGEX [TONES [TERMINATED_REGEX]]: the JSON lines of
-# FILE (lines starting with '{'; other lines are ignored) that carry a
-# session event (progress, accepted, terminated, failed, canceled, dtmf,
-# referred, refer_progress; others such as "listening" or "incoming" are
-# not checked) each have time and session; those event names (a
-# refer_progress with its code, and "!" when final: refer_progress200!),
-# space-separated, match EVENTS_REGEX in
-# full; the dtmf events' tones are TONES (space-separated,
-# '-' for no check); the terminated event's JSON text matches
-# TERMINATED_REGEX (case-insensitive, '-' for no check).
-json_check()
-{
-    python3 - "$@" <<'PY'
-import json, re, sys
-path, events_re = sys.argv[1], sys.argv[2]
-tones = sys.argv[3] if len(sys.argv) > 3 else "-"
-term_re = sys.argv[4] if len(sys.argv) > 4 else "-"
-objs, bad = [], []
-for line in open(path, errors="replace"):
-    line = line.strip()
-    if not line.startswith("{"):
-        continue
-    try:
-        objs.append(json.loads(line))
-    except ValueError as e:
-        bad.append("not JSON (%s): %s" % (e, line))
-SESSION_EVENTS = {"progress", "accepted", "terminated", "failed", "canceled", "dtmf",
-                  "referred", "refer_progress"}
-objs = [o for o in objs if isinstance(o, dict) and o.get("event") in SESSION_EVENTS]
-for o in objs:
-    missing = [k for k in ("time", "session") if k not in o]
-    if missing:
-        bad.append("no %s in %s" % (", ".join(missing), json.dumps(o)))
-def name(o):
-    if o.get("event") == "refer_progress":
-        return "refer_progress%s%s" % (o.get("code"), "!" if o.get("final") else "")
-    return str(o.get("event"))
-names = " ".join(name(o) for o in objs)
-print("events: %s" % (names or "(none)"))
-if not re.fullmatch(events_re, names):
-    bad.append("events '%s' do not match /%s/" % (names, events_re))
-if tones != "-":
-    got = []
-    for o in objs:
-        if o.get("event") == "dtmf":
-            t = next((o[k] for k in ("tone", "tones", "digit", "signal") if k in o), None)
-            got.append(str(t))
-    if got != tones.split():
-        bad.append("dtmf tones %s, want %s" % (got, tones.split()))
-if term_re != "-":
-    terms = [json.dumps(o) for o in objs if o.get("event") == "terminated"]
-    if not any(re.search(term_re, t, re.I) for t in terms):
-        bad.append("terminated event %s does not match /%s/" % (terms, term_re))
-for b in bad:
-    print("  " + b)
-sys.exit(1 if bad else 0)
-PY
-}
-
 # Per-flow verdict: a flow collects its problems in PROBLEMS and its details
 # in $SCRATCH/NAME.check; flow_end prints one PASS or FAIL line.
 PROBLEMS=()
@@ -221,7 +162,7 @@ sipua_calls_sipp()
         problem "sipua call's output does not name the cause /$cause_re/"
     fi
     if [[ $events_re != - ]]; then
-        json_check "$SCRATCH/$name.out" "$events_re" "$tones" "$term_re" ||
+        session_events_check "$SCRATCH/$name.out" "$events_re" "$tones" "$term_re" ||
             problem "sipua call's JSON events"
     fi
 }
@@ -265,7 +206,7 @@ sipp_calls_sipua()
     fi
     echo "----- sipua answer $* -----"
     sed 's/^/  | /' "${PEER_LOG[answer_$name]}"
-    json_check "${PEER_LOG[answer_$name]}" "$events_re" "$tones" "$term_re" ||
+    session_events_check "${PEER_LOG[answer_$name]}" "$events_re" "$tones" "$term_re" ||
         problem "sipua answer's JSON events"
 }
 

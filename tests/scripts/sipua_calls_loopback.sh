@@ -41,56 +41,6 @@ log "transports: ${transports[*]}"
 SIPUA_TIMEOUT=10
 export SIPUA_TIMEOUT
 
-# json_check FILE EVENTS_REGEX [TONES [TERMINATED_REGEX]]: the session events
-# (progress, accepted, terminated, failed, canceled, dtmf) among the JSON
-# lines of FILE have time and session, and their names, space-separated,
-# match EVENTS_REGEX in full; the dtmf tones are TONES (space-separated, -
-# for no check); the terminated event matches TERMINATED_REGEX
-# (case-insensitive, - for no check). Other lines and events are ignored.
-json_check()
-{
-    python3 - "$@" <<'PY'
-import json, re, sys
-path, events_re = sys.argv[1], sys.argv[2]
-tones = sys.argv[3] if len(sys.argv) > 3 else "-"
-term_re = sys.argv[4] if len(sys.argv) > 4 else "-"
-objs, bad = [], []
-for line in open(path, errors="replace"):
-    line = line.strip()
-    if not line.startswith("{"):
-        continue
-    try:
-        objs.append(json.loads(line))
-    except ValueError as e:
-        bad.append("not JSON (%s): %s" % (e, line))
-SESSION_EVENTS = {"progress", "accepted", "terminated", "failed", "canceled", "dtmf"}
-objs = [o for o in objs if isinstance(o, dict) and o.get("event") in SESSION_EVENTS]
-for o in objs:
-    missing = [k for k in ("time", "session") if k not in o]
-    if missing:
-        bad.append("no %s in %s" % (", ".join(missing), json.dumps(o)))
-names = " ".join(str(o.get("event")) for o in objs)
-print("events: %s" % (names or "(none)"))
-if not re.fullmatch(events_re, names):
-    bad.append("events '%s' do not match /%s/" % (names, events_re))
-if tones != "-":
-    got = []
-    for o in objs:
-        if o.get("event") == "dtmf":
-            t = next((o[k] for k in ("tone", "tones", "digit", "signal") if k in o), None)
-            got.append(str(t))
-    if got != tones.split():
-        bad.append("dtmf tones %s, want %s" % (got, tones.split()))
-if term_re != "-":
-    terms = [json.dumps(o) for o in objs if o.get("event") == "terminated"]
-    if not any(re.search(term_re, t, re.I) for t in terms):
-        bad.append("terminated event %s does not match /%s/" % (terms, term_re))
-for b in bad:
-    print("  " + b)
-sys.exit(1 if bad else 0)
-PY
-}
-
 exit_ok()
 {
     local want=$1 rc=$2
@@ -169,7 +119,7 @@ loop_flow()
     if [[ $cause != - ]] && ! grep -Eqi -- "$cause" "$SCRATCH/call_$name.out"; then
         problem "sipua call's output does not name the cause /$cause/"
     fi
-    json_check "$SCRATCH/call_$name.out" "$cev" "$ctones" "$cterm" || problem "sipua call's JSON events"
+    session_events_check "$SCRATCH/call_$name.out" "$cev" "$ctones" "$cterm" || problem "sipua call's JSON events"
     peer_wait_exit "answer_$name" 10
     rc=$?
     if ((rc == 124)); then
@@ -180,7 +130,7 @@ loop_flow()
     fi
     echo "----- sipua answer ${aargs[*]} -----"
     sed 's/^/  | /' "${PEER_LOG[answer_$name]}"
-    json_check "${PEER_LOG[answer_$name]}" "$aev" "$atones" "$aterm" || problem "sipua answer's JSON events"
+    session_events_check "${PEER_LOG[answer_$name]}" "$aev" "$atones" "$aterm" || problem "sipua answer's JSON events"
 }
 
 CALL_HELP=$(timeout 5 "$SIPUA_BIN" call --help 2>&1 </dev/null)
