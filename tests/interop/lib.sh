@@ -380,6 +380,36 @@ test_ca()
 # ---------------------------------------------------------------------------
 # Kamailio
 
+# kamailio_users DIR USER PASSWORD [USER PASSWORD...]: a db_text database in
+# DIR (made if missing) with a subscriber table of these users at domain
+# 127.0.0.1, for auth_db (DB_URL="text://DIR"); ':' in a password is
+# escaped as db_text wants.
+kamailio_users()
+{
+    local dir=$1 n=0
+    shift
+    mkdir -p "$dir"
+    printf 'id(int,auto) table_name(string) table_version(int) \n0:subscriber:7\n' >"$dir/version"
+    {
+        printf 'id(int,auto) username(string) domain(string) password(string) \n'
+        while (($# >= 2)); do
+            n=$((n + 1))
+            printf '%d:%s:127.0.0.1:%s\n' "$n" "$1" "${2//:/\\:}"
+            shift 2
+        done
+    } >"$dir/subscriber"
+}
+
+# kam_port T: the port of the running Kamailio's listener for transport T
+# (KAM_UDP_PORT...); kam_uri T: a SIP URI for it with ;transport=T.
+kam_port()
+{
+    local var=KAM_${1^^}_PORT
+    echo "${!var}"
+}
+
+kam_uri() { echo "sip:127.0.0.1:$(kam_port "$1");transport=$1"; }
+
 # kamailio_start [NAME=kamailio] [CONFIG=kamailio.cfg]: starts Kamailio with
 # tests/interop/kamailio/CONFIG (and the -A defines in the array
 # KAMAILIO_DEFINES, if set) on five free ports and the test CA's

@@ -75,29 +75,12 @@ export XDG_CONFIG_HOME=$SCRATCH/no-config
 
 declare -A PW=([alice]='alice-Pw#1' [bob]='bob;Pw 2' [carol]='carol-Pw3')
 db=$SCRATCH/db
-mkdir -p "$db"
-printf 'id(int,auto) table_name(string) table_version(int) \n0:subscriber:7\n' >"$db/version"
-{
-    printf 'id(int,auto) username(string) domain(string) password(string) \n'
-    n=0
-    for u in alice bob carol; do
-        n=$((n + 1))
-        printf '%d:%s:127.0.0.1:%s\n' "$n" "$u" "${PW[$u]}"
-    done
-} >"$db/subscriber"
+kamailio_users "$db" alice "${PW[alice]}" bob "${PW[bob]}" carol "${PW[carol]}"
 
 KAMAILIO_DEFINES=(-A "DB_URL=\"text://$db\"")
 kamailio_start kam proxy.cfg || fail "Kamailio did not start"
 KAM_LOG=${PEER_LOG[kam]}
 
-# kam_port T: Kamailio's port for transport T (KAM_UDP_PORT...).
-kam_port()
-{
-    local var=KAM_${1^^}_PORT
-    echo "${!var}"
-}
-
-kam_uri() { echo "sip:127.0.0.1:$(kam_port "$1");transport=$1"; }
 
 # challenges WHO: how many times Kamailio has challenged WHO's requests
 # (REGISTER for a user's binding, INVITE for a caller) so far.

@@ -83,29 +83,12 @@ export SIPUA_TIMEOUT
 
 declare -A PW=([alice]='alice-Ob#1' [bob]='bob;Ob 2' [carol]='carol-Ob3')
 db=$SCRATCH/db
-mkdir -p "$db"
-printf 'id(int,auto) table_name(string) table_version(int) \n0:subscriber:7\n' >"$db/version"
-{
-    printf 'id(int,auto) username(string) domain(string) password(string) \n'
-    n=0
-    for u in alice bob carol; do
-        n=$((n + 1))
-        printf '%d:%s:127.0.0.1:%s\n' "$n" "$u" "${PW[$u]}"
-    done
-} >"$db/subscriber"
+kamailio_users "$db" alice "${PW[alice]}" bob "${PW[bob]}" carol "${PW[carol]}"
 
 KAMAILIO_DEFINES=(-A "DB_URL=\"text://$db\"" -A "FLOW_TIMER=$FLOW_TIMER" -A "TCP_LIFETIME=6")
 kamailio_start kam outbound.cfg || fail "Kamailio did not start"
 KAM_LOG=${PEER_LOG[kam]}
 
-# kam_port T: Kamailio's port for transport T (KAM_UDP_PORT...).
-kam_port()
-{
-    local var=KAM_${1^^}_PORT
-    echo "${!var}"
-}
-
-kam_uri() { echo "sip:127.0.0.1:$(kam_port "$1");transport=$1"; }
 
 # Instance ids (RFC 4122 version 4 UUIDs): one per transport for the
 # --once registrations, one for the instance of alice registered

@@ -44,10 +44,7 @@ done
 
 PASSWORD='s3cret-Pw#1'
 db=$SCRATCH/db
-mkdir -p "$db"
-printf 'id(int,auto) table_name(string) table_version(int) \n0:subscriber:7\n' >"$db/version"
-printf 'id(int,auto) username(string) domain(string) password(string) \n1:alice:127.0.0.1:%s\n' \
-    "${PASSWORD//:/\\:}" >"$db/subscriber"
+kamailio_users "$db" alice "$PASSWORD"
 
 start_registrar()
 {
