@@ -736,17 +736,7 @@ static int open_listeners(answer_run *r, const answer_opts *o, int registering)
             return e == SIPUA_EINVAL ? EXIT_USAGE : EXIT_FAIL;
         }
         reg_transport_heard |= bound.transport == r->registrar.transport;
-        char t[8];
-        snprintf(t, sizeof t, "%s", sipua_transport_name(bound.transport));
-        for (char *c = t; *c; c++)
-            *c = (char)(*c | 0x20);
-        if (o->json)
-            printf("{\"event\":\"listening\",\"transport\":\"%s\",\"host\":\"%s\",\"port\":%u}\n",
-                   t, bound.host, (unsigned)bound.port);
-        else
-            printf(strchr(bound.host, ':') ? "listening on %s:[%s]:%u\n"
-                                           : "listening on %s:%s:%u\n",
-                   t, bound.host, (unsigned)bound.port);
+        print_listening(&bound, o->json);
     }
     fflush(stdout);
     /* a client toward the registrar: the calls come over the connection

@@ -581,18 +581,7 @@ int cmd_call(int argc, char **argv)
     sipua_io_on_signal(r.io, SIGTERM, on_interrupt);
     if (r.await >= 0) {
         /* the listening line, as sipua answer prints it, then the wait */
-        char tn[8];
-        snprintf(tn, sizeof tn, "%s", sipua_transport_name(bound.transport));
-        for (char *c = tn; *c; c++)
-            *c = (char)(*c | 0x20);
-        if (json)
-            printf("{\"event\":\"listening\",\"transport\":\"%s\",\"host\":\"%s\",\"port\":%u}\n",
-                   tn, bound.host, (unsigned)bound.port);
-        else
-            printf(strchr(bound.host, ':') ? "listening on %s:[%s]:%u\n"
-                                           : "listening on %s:%s:%u\n",
-                   tn, bound.host, (unsigned)bound.port);
-        fflush(stdout);
+        print_listening(&bound, json);
         sipua_io_after(r.io, (uint64_t)(r.await * 1000), await_timeout, &r);
     } else {
         sipua_io_after(r.io, 0, start_call, &r);

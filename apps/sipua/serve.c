@@ -157,17 +157,7 @@ int cmd_serve(int argc, char **argv)
             sipua_io_free(io);
             return r == SIPUA_EINVAL ? EXIT_USAGE : EXIT_FAIL;
         }
-        char t[8];
-        snprintf(t, sizeof t, "%s", sipua_transport_name(bound.transport));
-        for (char *c = t; *c; c++)
-            *c = (char)(*c | 0x20);
-        if (s.json)
-            printf("{\"event\":\"listening\",\"transport\":\"%s\",\"host\":\"%s\",\"port\":%u}\n",
-                   t, bound.host, (unsigned)bound.port);
-        else
-            printf(strchr(bound.host, ':') ? "listening on %s:[%s]:%u\n"
-                                           : "listening on %s:%s:%u\n",
-                   t, bound.host, (unsigned)bound.port);
+        print_listening(&bound, s.json);
     }
     fflush(stdout);
     sipua_io_on_signal(io, SIGINT, on_signal);

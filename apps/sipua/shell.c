@@ -552,12 +552,7 @@ int cmd_shell(int argc, char **argv)
         sipua_endpoint bound;
         e = sipua_io_listen(sh->io, listen[i], &bound);
         if (!e) {
-            char tn[8];
-            snprintf(tn, sizeof tn, "%s", sipua_transport_name(bound.transport));
-            for (char *c = tn; *c; c++)
-                *c = (char)(*c | 0x20);
-            printf("listening on %s:%s%s%s:%u\n", tn, strchr(bound.host, ':') ? "[" : "",
-                   bound.host, strchr(bound.host, ':') ? "]" : "", (unsigned)bound.port);
+            print_listening(&bound, 0);
         }
     }
     if (e) {

@@ -121,3 +121,18 @@ void json_str(FILE *out, const char *s, size_t len)
     }
     fputc('"', out);
 }
+
+void print_listening(const sipua_endpoint *bound, int json)
+{
+    char t[8];
+    snprintf(t, sizeof t, "%s", sipua_transport_name(bound->transport));
+    for (char *c = t; *c; c++)
+        *c = (char)(*c | 0x20);
+    if (json)
+        printf("{\"event\":\"listening\",\"transport\":\"%s\",\"host\":\"%s\",\"port\":%u}\n", t,
+               bound->host, (unsigned)bound->port);
+    else
+        printf(strchr(bound->host, ':') ? "listening on %s:[%s]:%u\n" : "listening on %s:%s:%u\n",
+               t, bound->host, (unsigned)bound->port);
+    fflush(stdout);
+}
