@@ -471,8 +471,6 @@ static void next_hop_endpoint(const sipua_session *s, sipua_str uri_text, sipua_
     sipua_endpoint_set(ep, t, host, port, 0);
 }
 
-void sipua__session_contact(const sipua_session *s, sipua_transport t, char *out, size_t cap);
-
 static void via_for(const sipua_session *s, const sipua_endpoint *to, char *out, size_t cap)
 {
     const sipua_endpoint *me = s->host->identity(s->host->ctx, to->transport);
